@@ -1,0 +1,76 @@
+# Two commands on a fresh machine (Python >= 3.11, Node + npm, make):
+#   make synth [ENV=dev]   set up, validate config/$(ENV).yaml, synthesize every stack
+#   make test              set up, run every test
+# Setup is incremental: with nothing changed, re-running installs nothing.
+
+ENV ?= dev
+# Another directory of environment files (default config/); used by tests and forks.
+CONFIG_DIR ?=
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+OUT ?= cdktf.out
+
+# The Node runtime pinned in package.json (jsii supports it; the machine's Node may be EOL)
+# comes first on PATH for the cdktf CLI and for the jsii runtime behind the Python app.
+export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
+# No telemetry, no update checks, no crash reports: synth needs no network.
+export CHECKPOINT_DISABLE := 1
+export CDKTF_DISABLE_PLUGIN_CACHE_ENV := 1
+# A TF_CLI_CONFIG_FILE that names a missing file only makes terraform print warnings.
+ifneq ($(TF_CLI_CONFIG_FILE),)
+ifeq ($(wildcard $(TF_CLI_CONFIG_FILE)),)
+unexport TF_CLI_CONFIG_FILE
+endif
+endif
+
+PY_STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.package-lock.json
+PG_STAMP := $(VENV)/.postgresql
+
+.PHONY: setup synth test clean snapshot-update
+
+setup: $(PY_STAMP) $(NODE_STAMP)
+
+$(PY_STAMP): requirements.txt requirements-dev.txt
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python >= 3.11 is required; set PYTHON=python3.11")'
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt -r requirements-dev.txt
+	$(PY) -m pip check
+	touch $@
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+
+# PostgreSQL server binaries for the Django tests (Debian package; installed once, as root).
+$(PG_STAMP):
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
+	  else \
+	    echo "PostgreSQL server binaries are missing: install Debian's 'postgresql' package" >&2; exit 1; \
+	  fi; \
+	fi
+	@mkdir -p $(VENV) && touch $@
+
+# Validate first: a bad config file stops here and cdktf.out is left as it was. The CLI then
+# writes into a fresh directory that replaces cdktf.out only when synth succeeded.
+synth: setup
+	INFRA_CONFIG_DIR=$(CONFIG_DIR) $(PY) -m infra_config $(ENV)
+	rm -rf $(OUT).next
+	INFRA_CONFIG_DIR=$(CONFIG_DIR) INFRA_ENV=$(ENV) npx --no-install cdktf synth --output $(OUT).next
+	rm -rf $(OUT).previous
+	if [ -d $(OUT) ]; then mv $(OUT) $(OUT).previous; fi
+	mv $(OUT).next $(OUT)
+	rm -rf $(OUT).previous
+	@echo "synthesized environment '$(ENV)' into $(OUT)/stacks/"
+
+test: setup $(PG_STAMP)
+	$(PY) -m pytest
+
+clean:
+	rm -rf $(OUT) $(OUT).next $(OUT).previous .pytest_cache
+
+# Rewrite the synth snapshots after an intended change; review `git diff tests/__snapshots__`.
+snapshot-update: setup
+	$(PY) -m pytest tests/test_snapshots.py --snapshot-update

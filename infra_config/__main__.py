@@ -1,0 +1,23 @@
+"""`python -m infra_config [ENV]`: validate one environment file; exit 1 with one line if bad.
+
+`make synth` runs this before the cdktf CLI, so a bad file never touches `cdktf.out`.
+"""
+
+import sys
+
+from infra_config.loader import DEFAULT_ENVIRONMENT, ConfigError, load_config
+
+
+def main(argv: list[str]) -> int:
+    environment = argv[0] if argv else DEFAULT_ENVIRONMENT
+    try:
+        load_config(environment)
+    except ConfigError as error:
+        print(f"config error: {error}", file=sys.stderr)
+        return 1
+    print(f"config/{environment}.yaml is valid")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

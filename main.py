@@ -1,0 +1,36 @@
+"""cdktf entry point: load the environment's config, build the stacks, synthesize.
+
+The environment comes from INFRA_ENV (default `dev`); `make synth ENV=prod` sets it.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from cdktf import App
+
+from infra_config import DEFAULT_ENVIRONMENT, ConfigError, EnvironmentConfig, load_config
+from stacks.backend import BackendStack
+
+
+def build_app(config: EnvironmentConfig, outdir: str | None = None) -> App:
+    """Every stack of one environment, with their dependencies declared."""
+    app = App(outdir=outdir) if outdir else App()
+    BackendStack(app, "backend", config=config)
+    return app
+
+
+def main() -> int:
+    environment = os.environ.get("INFRA_ENV", DEFAULT_ENVIRONMENT)
+    try:
+        config = load_config(environment)
+    except ConfigError as error:
+        print(f"config error: {error}", file=sys.stderr)
+        return 1
+    build_app(config).synth()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Stacks compose constructs into deployable units, one Terraform state each."""

@@ -1,0 +1,61 @@
+"""What every stack shares: the AWS provider with default tags, the state backend, the aspect."""
+
+from __future__ import annotations
+
+from cdktf import Aspects, LocalBackend, S3Backend, TerraformStack
+from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
+from constructs import Construct
+
+from infra_config import EnvironmentConfig
+from infra_constructs.tagging import TaggingAspect
+
+LOCAL_STATE_DIR = "terraform-state"
+"""Local state lives here, at the repository root, outside `cdktf.out` (which synth replaces)."""
+
+
+def default_tags(config: EnvironmentConfig) -> dict[str, str]:
+    """Tags every AWS resource of the environment carries: identity tags, then config `tags`."""
+    return {
+        "Project": config.project,
+        "Environment": config.environment,
+        "ManagedBy": "cdktf",
+        **config.tags,
+    }
+
+
+def state_key(config: EnvironmentConfig, stack_name: str) -> str:
+    """Object key of a stack's state in the state bucket: one per environment and stack."""
+    return f"{config.project}/{config.environment}/{stack_name}.tfstate"
+
+
+class EnvironmentStack(TerraformStack):
+    """A stack of one environment: AWS provider, state backend and the tagging aspect.
+
+    `remote_state` (default True) stores state in the environment's S3 bucket with both the
+    DynamoDB lock table and S3 native locking (`use_lockfile`), so that either lock protects
+    the state while users migrate from one to the other. With `remote_state=False` state is
+    kept on local disk under `terraform-state/<environment>/`: only the backend stack does
+    that, until the bootstrap has created the bucket.
+    """
+
+    def __init__(self, scope: Construct, id: str, *, config: EnvironmentConfig,
+                 remote_state: bool = True) -> None:
+        super().__init__(scope, id)
+        self.config = config
+        tags = default_tags(config)
+        AwsProvider(self, "aws", region=config.aws.region,
+                    default_tags=[AwsProviderDefaultTags(tags=tags)])
+        if remote_state:
+            S3Backend(
+                self,
+                bucket=config.state.bucket,
+                key=state_key(config, id),
+                region=config.aws.region,
+                encrypt=True,
+                dynamodb_table=config.state.lock_table,
+            )
+            self.add_override("terraform.backend.s3.use_lockfile", True)
+        else:
+            # Relative to the stack's working directory, cdktf.out/stacks/<stack>/.
+            LocalBackend(self, path=f"../../../{LOCAL_STATE_DIR}/{config.environment}/{id}.tfstate")
+        Aspects.of(self).add(TaggingAspect(name_prefix=config.name_prefix, default_tags=tags))

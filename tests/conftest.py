@@ -1,0 +1,36 @@
+"""Session fixtures: each shipped environment is synthesized once per test session."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from synth_helpers import REPO_ROOT, SynthResult, synthesize
+
+# jsii (in this process and in subprocesses) runs on the Node pinned in package.json, as under
+# make; the machine's own Node may be end-of-life and make jsii print a banner.
+os.environ["PATH"] = f"{REPO_ROOT / 'node_modules' / '.bin'}{os.pathsep}{os.environ['PATH']}"
+
+
+@pytest.fixture(scope="session")
+def synth(tmp_path_factory):
+    """`synth(env)` returns that environment's `SynthResult`, synthesizing it at most once."""
+    cache: dict[str, SynthResult] = {}
+
+    def get(environment: str) -> SynthResult:
+        if environment not in cache:
+            cache[environment] = synthesize(environment, tmp_path_factory.mktemp(environment))
+        return cache[environment]
+
+    return get
+
+
+@pytest.fixture(scope="session")
+def dev(synth) -> SynthResult:
+    return synth("dev")
+
+
+@pytest.fixture(scope="session")
+def prod(synth) -> SynthResult:
+    return synth("prod")

@@ -1,0 +1,86 @@
+"""Helpers shared by the infrastructure tests (fixtures live in conftest.py).
+
+A uniquely named module: other test folders have conftest.py files of their own, so
+`from conftest import ...` would be ambiguous.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SHIPPED_ENVIRONMENTS = ("dev", "prod")
+STACK_NAMES = ("backend",)
+"""Every stack main.py builds; a new stack must be added here (and gets a snapshot)."""
+
+
+@dataclass(frozen=True)
+class SynthResult:
+    """What `app.synth()` wrote: the manifest and each stack's Terraform JSON, by stack name."""
+
+    outdir: Path
+    manifest: dict
+    stacks: dict[str, dict]
+
+
+def synthesize(environment: str, outdir: Path) -> SynthResult:
+    """Build the real app for `environment` (as main.py does) and synthesize it into `outdir`."""
+    from infra_config import load_config
+    from main import build_app
+
+    build_app(load_config(environment), str(outdir)).synth()
+    manifest = json.loads((outdir / "manifest.json").read_text())
+    stacks = {
+        name: json.loads((outdir / stack["synthesizedStackPath"]).read_text())
+        for name, stack in manifest["stacks"].items()
+    }
+    return SynthResult(outdir=outdir, manifest=manifest, stacks=stacks)
+
+
+def resources(stack: dict, resource_type: str) -> list[dict]:
+    """All resources of one Terraform type in a synthesized stack."""
+    return list(stack.get("resource", {}).get(resource_type, {}).values())
+
+
+def only_resource(stack: dict, resource_type: str) -> dict:
+    """The single resource of `resource_type`; fails when there is not exactly one."""
+    found = resources(stack, resource_type)
+    assert len(found) == 1, f"expected one {resource_type}, found {len(found)}"
+    return found[0]
+
+
+def synth_construct(build) -> str:
+    """Synthesize one construct alone: `build(stack)` adds it to an empty test stack."""
+    from cdktf import TerraformStack, Testing
+
+    stack = TerraformStack(Testing.app(), "test")
+    build(stack)
+    return Testing.synth(stack)
+
+
+def has_resource(synthesized: str, resource_type: str, properties: dict) -> bool:
+    """cdktf's matcher: some resource of the type has (at least) these properties."""
+    from cdktf import Testing
+
+    return Testing.to_have_resource_with_properties(synthesized, resource_type, properties)
+
+
+def shipped_config(environment: str = "dev") -> dict:
+    """The shipped `config/<environment>.yaml` as plain data, to derive broken variants from."""
+    return yaml.safe_load((REPO_ROOT / "config" / f"{environment}.yaml").read_text())
+
+
+def set_path(data: dict, path: str, value) -> dict:
+    """A deep copy of `data` with the dotted `path` (list indexes as numbers) set to `value`."""
+    data = copy.deepcopy(data)
+    *parents, last = [int(p) if p.isdigit() else p for p in path.split(".")]
+    target = data
+    for part in parents:
+        target = target[part]
+    target[last] = value
+    return data

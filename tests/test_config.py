@@ -1,0 +1,140 @@
+"""Each configuration rule rejects a bad value with one line: file, field, value, what is allowed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from infra_config import ConfigError, available_environments, load_config
+
+from synth_helpers import SHIPPED_ENVIRONMENTS, set_path, shipped_config
+
+
+def load_variant(tmp_path: Path, data, environment: str = "dev"):
+    (tmp_path / f"{environment}.yaml").write_text(yaml.safe_dump(data))
+    return load_config(environment, tmp_path)
+
+
+def error_of(tmp_path: Path, data, environment: str = "dev") -> str:
+    with pytest.raises(ConfigError) as raised:
+        load_variant(tmp_path, data, environment)
+    return str(raised.value)
+
+
+@pytest.mark.parametrize("environment", SHIPPED_ENVIRONMENTS)
+def test_shipped_environments_are_valid(environment):
+    config = load_config(environment)
+    assert config.environment == environment
+    assert set(SHIPPED_ENVIRONMENTS) <= set(available_environments())
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "expected"),
+    [
+        ("network.vpc_cidr", "10.0.0.0/33", "network.vpc_cidr: '10.0.0.0/33' is not allowed: "
+         "use an IPv4 network in CIDR form"),
+        ("network.vpc_cidr", "10.0.0.1/16", "network.vpc_cidr: '10.0.0.1/16' is not allowed: "
+         "use an IPv4 network in CIDR form with host bits zero"),
+        ("network.vpc_cidr", "10.0.0.0/8", "network.vpc_cidr: '10.0.0.0/8' is not allowed: "
+         "use a prefix length between /16 and /24"),
+        ("network.az_count", 1, "network.az_count: 1 is not allowed: "
+         "Input should be greater than or equal to 2"),
+        ("cluster.node_groups.0.min_size", -1, "cluster.node_groups[0].min_size: -1 is not "
+         "allowed: Input should be greater than or equal to 1"),
+        ("cluster.node_groups.0.name", "General", "cluster.node_groups[0].name: 'General' is "
+         "not allowed: use 2-32 lowercase letters"),
+        ("cluster.node_groups.0.capacity_type", "spot", "capacity_type: 'spot' is not allowed: "
+         "Input should be 'ON_DEMAND' or 'SPOT'"),
+        ("cluster.endpoint_public_access_cidrs", ["1.2.3.4/40"],
+         "cluster.endpoint_public_access_cidrs: ['1.2.3.4/40'] is not allowed: '1.2.3.4/40' is "
+         "not an IPv4 CIDR"),
+        ("cluster.admin_principal_arns", ["admin"], "cluster.admin_principal_arns: ['admin'] is "
+         "not allowed: 'admin' is not an IAM role or user ARN"),
+        ("state.bucket", "Djeks-State", "state.bucket: 'Djeks-State' is not allowed: use 3-63 "
+         "lowercase letters, digits, dots or hyphens"),
+        ("state.lock_table", "a b", "state.lock_table: 'a b' is not allowed: use 3-255 letters"),
+        ("state.noncurrent_version_expiration_days", 0, "state.noncurrent_version_expiration_"
+         "days: 0 is not allowed: Input should be greater than or equal to 1"),
+        ("state.backend_stack_state", "remote", "state.backend_stack_state: 'remote' is not "
+         "allowed: Input should be 'local' or 's3'"),
+        ("aws.region", "Europe", "aws.region: 'Europe' is not allowed: use an AWS region name"),
+        ("registry.repository_name", "Django_App", "registry.repository_name: 'Django_App' is "
+         "not allowed: use lowercase letters, digits"),
+        ("gitops.repo_url", "github.com/x/y", "gitops.repo_url: 'github.com/x/y' is not "
+         "allowed: use an https:// or ssh Git URL"),
+        ("charts.jenkins", "latest", "charts.jenkins: 'latest' is not allowed: String should "
+         "match pattern"),
+        ("project", "My Project", "project: 'My Project' is not allowed: use 2-32 lowercase"),
+    ],
+)
+def test_bad_value_names_file_field_value_and_rule(tmp_path, path, value, expected):
+    message = error_of(tmp_path, set_path(shipped_config(), path, value))
+    assert message.count("\n") == 0, message
+    assert message.startswith(f"{tmp_path / 'dev.yaml'}: ")
+    assert expected in message
+
+
+def test_misspelt_key_is_one_line_suggesting_the_right_spelling(tmp_path):
+    data = shipped_config()
+    data["network"]["vpc_cidrr"] = data["network"].pop("vpc_cidr")
+    assert error_of(tmp_path, data).endswith(
+        "dev.yaml: network.vpc_cidrr: unknown key; did you mean 'vpc_cidr'?"
+    )
+
+
+def test_unknown_key_lists_the_allowed_keys(tmp_path):
+    message = error_of(tmp_path, set_path(shipped_config(), "registry.scan", True))
+    assert message.endswith(
+        "registry.scan: unknown key; allowed keys here: repository_name, keep_tagged_images, "
+        "expire_untagged_days"
+    )
+
+
+def test_unknown_key_inside_a_list_item_is_found(tmp_path):
+    message = error_of(tmp_path, set_path(shipped_config(), "cluster.node_groups.0.spot", True))
+    assert "cluster.node_groups[0].spot: unknown key; allowed keys here: name," in message
+
+
+def test_missing_required_key_is_named(tmp_path):
+    data = shipped_config()
+    del data["state"]["bucket"]
+    assert error_of(tmp_path, data).endswith("state.bucket: required key is missing; add it")
+
+
+def test_environment_must_match_file_name(tmp_path):
+    message = error_of(tmp_path, shipped_config("prod"), environment="staging")
+    assert message.endswith(
+        "staging.yaml: environment: 'prod' does not match the file name; set environment: staging"
+    )
+
+
+def test_missing_environment_file_lists_the_available_ones(tmp_path):
+    (tmp_path / "dev.yaml").write_text(yaml.safe_dump(shipped_config()))
+    with pytest.raises(ConfigError) as raised:
+        load_config("staging", tmp_path)
+    assert str(raised.value) == (
+        f"{tmp_path / 'staging.yaml'}: no such environment file; available environments: dev "
+        f"(create {tmp_path / 'staging.yaml'} to add 'staging')"
+    )
+
+
+def test_invalid_yaml_names_the_line(tmp_path):
+    (tmp_path / "dev.yaml").write_text("project: djeks\nnetwork: [unclosed\n")
+    with pytest.raises(ConfigError) as raised:
+        load_config("dev", tmp_path)
+    assert "dev.yaml: invalid YAML at line 3" in str(raised.value)
+
+
+def test_top_level_must_be_a_mapping(tmp_path):
+    (tmp_path / "dev.yaml").write_text("- just\n- a list\n")
+    with pytest.raises(ConfigError, match="expected a mapping of settings at the top level, "
+                                          "got list"):
+        load_config("dev", tmp_path)
+
+
+def test_config_is_frozen():
+    config = load_config("dev")
+    with pytest.raises(Exception, match="frozen"):
+        config.project = "other"
