@@ -28,11 +28,11 @@ PY_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.package-lock.json
 PG_STAMP := $(VENV)/.postgresql
 
-.PHONY: setup synth test clean snapshot-update
+.PHONY: setup synth test test-django clean snapshot-update
 
 setup: $(PY_STAMP) $(NODE_STAMP)
 
-$(PY_STAMP): requirements.txt requirements-dev.txt django_app/requirements.txt
+$(PY_STAMP): requirements.txt requirements-dev.txt requirements-pytest.txt django_app/requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python >= 3.11 is required; set PYTHON=python3.11")'
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt -r requirements-dev.txt
@@ -67,6 +67,17 @@ synth: setup
 
 test: setup $(PG_STAMP)
 	$(PY) -m pytest
+
+# The Django service's tests alone, in a small venv of their own: what the Jenkinsfile's test
+# stage runs in its Python container (no cdktf, no npm there).
+DJANGO_VENV := .venv-django
+$(DJANGO_VENV)/.installed: django_app/requirements.txt requirements-pytest.txt
+	test -x $(DJANGO_VENV)/bin/python || $(PYTHON) -m venv $(DJANGO_VENV)
+	$(DJANGO_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r django_app/requirements.txt -r requirements-pytest.txt
+	touch $@
+
+test-django: $(DJANGO_VENV)/.installed $(PG_STAMP)
+	$(DJANGO_VENV)/bin/python -m pytest --confcutdir=tests/delivery tests/delivery
 
 clean:
 	rm -rf $(OUT) $(OUT).next $(OUT).previous .pytest_cache

@@ -1,0 +1,82 @@
+"""A thin wrapper over the git command line, for one repository."""
+
+import os
+import subprocess
+from pathlib import Path
+
+
+class GitError(Exception):
+    """A git command failed; the message carries git's own error output."""
+
+
+class Git:
+    """Runs git commands in `repo_dir`, never prompting for credentials."""
+
+    def __init__(self, repo_dir):
+        self.repo_dir = Path(repo_dir)
+        self._env = {**os.environ, "LC_ALL": "C", "GIT_TERMINAL_PROMPT": "0"}
+
+    def run(self, *args, env=None):
+        """Run `git <args>` and return its stdout; raise GitError when it fails."""
+        completed = subprocess.run(
+            ["git", *args],
+            cwd=self.repo_dir,
+            env={**self._env, **(env or {})},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if completed.returncode != 0:
+            output = "\n".join(part for part in (completed.stderr.strip(), completed.stdout.strip()) if part)
+            output = output or f"exit status {completed.returncode}"
+            raise GitError(f"git {' '.join(args)} failed: {' | '.join(output.splitlines())}")
+        return completed.stdout
+
+    def rev_parse(self, revision):
+        return self.run("rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}").strip()
+
+    def has_tracked_changes(self):
+        return bool(self.run("status", "--porcelain", "--untracked-files=no").strip())
+
+    def fetch_branch(self, remote, branch):
+        """Fetch `branch` from `remote` into its remote-tracking ref and return the fetched commit."""
+        tracking_ref = f"refs/remotes/{remote}/{branch}"
+        self.run("fetch", "--quiet", "--no-tags", remote, f"+refs/heads/{branch}:{tracking_ref}")
+        return self.rev_parse(tracking_ref)
+
+    def checkout_detached(self, commit):
+        self.run("checkout", "--quiet", "--force", "--detach", commit)
+
+    def commit_file(self, path, message, author_name, author_email):
+        """Commit `path` as the given identity (author and committer); return the new commit."""
+        identity = {
+            "GIT_AUTHOR_NAME": author_name,
+            "GIT_AUTHOR_EMAIL": author_email,
+            "GIT_COMMITTER_NAME": author_name,
+            "GIT_COMMITTER_EMAIL": author_email,
+        }
+        self.run("add", "--", str(path))
+        self.run("-c", "commit.gpgsign=false", "commit", "--quiet", "--message", message, "--", str(path), env=identity)
+        return self.rev_parse("HEAD")
+
+    def push(self, remote, branch):
+        """Push HEAD to `branch` on `remote`; return None on success, git's error output on rejection."""
+        try:
+            self.run("push", "--porcelain", remote, f"HEAD:refs/heads/{branch}")
+        except GitError as error:
+            return str(error)
+        return None
+
+    def commit_message(self, revision):
+        return self.run("log", "-1", "--format=%B", revision)
+
+    def commits_between(self, older, newer):
+        """Commits reachable from `newer` but not from `older`, newest first."""
+        return self.run("rev-list", f"{older}..{newer}").split()
+
+    def is_ancestor(self, ancestor, descendant):
+        try:
+            self.run("merge-base", "--is-ancestor", ancestor, descendant)
+        except GitError:
+            return False
+        return True

@@ -1,0 +1,178 @@
+{{/*
+Expand the name of the chart.
+*/}}
+{{- define "django-app.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
+Create a default fully qualified app name.
+We truncate at 63 chars because some Kubernetes name fields are limited to this (by the DNS naming spec).
+If release name contains chart name it will be used as a full name.
+*/}}
+{{- define "django-app.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/*
+Create chart name and version as used by the chart label.
+*/}}
+{{- define "django-app.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
+Common labels. The version label is the deployed image tag (not the chart's appVersion),
+cut to a valid label value: at most 63 characters, alphanumeric at both ends.
+*/}}
+{{- define "django-app.labels" -}}
+helm.sh/chart: {{ include "django-app.chart" . }}
+{{ include "django-app.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Values.image.tag | trunc 63 | trimAll "-_." | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{- end }}
+
+{{/*
+Selector labels shared by every workload of the release; each workload adds
+app.kubernetes.io/component so that selectors never match another workload's pods.
+*/}}
+{{- define "django-app.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "django-app.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{/*
+Selector labels of the web (gunicorn) pods.
+*/}}
+{{- define "django-app.webSelectorLabels" -}}
+{{ include "django-app.selectorLabels" . }}
+app.kubernetes.io/component: web
+{{- end }}
+
+{{/*
+Create the name of the service account to use
+*/}}
+{{- define "django-app.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "django-app.fullname" .) .Values.serviceAccount.name }}
+{{- else }}
+{{- default "default" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{/*
+Name of the in-cluster PostgreSQL StatefulSet and Service.
+*/}}
+{{- define "django-app.postgresqlName" -}}
+{{- printf "%s-postgresql" (include "django-app.fullname" .) | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
+The image reference; both parts are mandatory so that no release ever runs an implicit "latest".
+*/}}
+{{- define "django-app.image" -}}
+{{- $repository := required "image.repository is required (the ECR repository URI)" .Values.image.repository }}
+{{- $tag := required "image.tag is required (written by python -m delivery.tag_bump)" .Values.image.tag }}
+{{- printf "%s:%s" $repository $tag }}
+{{- end }}
+
+{{/*
+Non-secret settings, as a YAML map: the ConfigMap's data and the migration Job's env
+(the Job may run before the ConfigMap exists, as a pre-install hook).
+DJANGO_ALLOWED_HOSTS joins django.allowedHosts, the ingress hosts and the Service's DNS names.
+*/}}
+{{- define "django-app.configData" -}}
+{{- $fullname := include "django-app.fullname" . }}
+{{- $hosts := list $fullname (printf "%s.%s.svc" $fullname .Release.Namespace) (printf "%s.%s.svc.cluster.local" $fullname .Release.Namespace) }}
+{{- if .Values.ingress.enabled }}
+{{- range .Values.ingress.hosts }}
+{{- $hosts = append $hosts .host }}
+{{- end }}
+{{- end }}
+{{- $hosts = concat .Values.django.allowedHosts $hosts | uniq -}}
+DJANGO_SETTINGS_MODULE: {{ .Values.django.settingsModule | quote }}
+DJANGO_ALLOWED_HOSTS: {{ join "," $hosts | quote }}
+APP_VERSION: {{ .Values.image.tag | quote }}
+{{- range $name, $value := .Values.django.extraEnv }}
+{{ $name }}: {{ $value | toString | quote }}
+{{- end }}
+{{- end }}
+
+{{/*
+Fails unless exactly one database source is configured.
+*/}}
+{{- define "django-app.validateDatabase" -}}
+{{- if and .Values.postgresql.enabled .Values.database.existingSecret }}
+{{- fail "set either postgresql.enabled (in-cluster dev database) or database.existingSecret (external database), not both" }}
+{{- end }}
+{{- if not (or .Values.postgresql.enabled .Values.database.existingSecret) }}
+{{- fail "no database: set database.existingSecret (a Secret holding DATABASE_URL) or postgresql.enabled" }}
+{{- end }}
+{{- end }}
+
+{{/*
+Secret-backed environment variables: DJANGO_SECRET_KEY and DATABASE_URL. With the in-cluster
+PostgreSQL, DATABASE_URL is composed by the kubelet from POSTGRES_PASSWORD ($(VAR) expansion),
+so the password never appears in the pod spec.
+*/}}
+{{- define "django-app.secretEnv" -}}
+{{- include "django-app.validateDatabase" . -}}
+- name: DJANGO_SECRET_KEY
+  valueFrom:
+    secretKeyRef:
+      name: {{ required "secrets.existingSecret is required" .Values.secrets.existingSecret | quote }}
+      key: {{ .Values.secrets.secretKeyKey | quote }}
+{{- if .Values.postgresql.enabled }}
+{{- $auth := .Values.postgresql.auth }}
+- name: POSTGRES_PASSWORD
+  valueFrom:
+    secretKeyRef:
+      name: {{ required "postgresql.auth.existingSecret is required when postgresql.enabled" $auth.existingSecret | quote }}
+      key: {{ $auth.passwordKey | quote }}
+- name: DATABASE_URL
+  value: {{ printf "postgres://%s:$(POSTGRES_PASSWORD)@%s:5432/%s" $auth.username (include "django-app.postgresqlName" .) $auth.database | quote }}
+{{- else }}
+- name: DATABASE_URL
+  valueFrom:
+    secretKeyRef:
+      name: {{ .Values.database.existingSecret | quote }}
+      key: {{ .Values.database.urlKey | quote }}
+{{- end }}
+{{- end }}
+
+{{/*
+Pod-level security context meeting the Pod Security "restricted" profile.
+Call with (dict "uid" <uid> "gid" <gid>).
+*/}}
+{{- define "django-app.podSecurityContext" -}}
+runAsNonRoot: true
+runAsUser: {{ .uid }}
+runAsGroup: {{ .gid }}
+fsGroup: {{ .gid }}
+fsGroupChangePolicy: OnRootMismatch
+seccompProfile:
+  type: RuntimeDefault
+{{- end }}
+
+{{/*
+Container-level security context meeting the Pod Security "restricted" profile.
+*/}}
+{{- define "django-app.containerSecurityContext" -}}
+runAsNonRoot: true
+allowPrivilegeEscalation: false
+readOnlyRootFilesystem: true
+capabilities:
+  drop:
+    - ALL
+seccompProfile:
+  type: RuntimeDefault
+{{- end }}
