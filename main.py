@@ -12,12 +12,21 @@ from cdktf import App
 
 from infra_config import DEFAULT_ENVIRONMENT, ConfigError, EnvironmentConfig, load_config
 from stacks.backend import BackendStack
+from stacks.cluster import ClusterStack
+from stacks.network import NetworkStack
+from stacks.registry import RegistryStack
 
 
 def build_app(config: EnvironmentConfig, outdir: str | None = None) -> App:
     """Every stack of one environment, with their dependencies declared."""
     app = App(outdir=outdir) if outdir else App()
-    BackendStack(app, "backend", config=config)
+    backend = BackendStack(app, "backend", config=config)
+    network = NetworkStack(app, "network", config=config)
+    registry = RegistryStack(app, "registry", config=config)
+    cluster = ClusterStack(app, "cluster", config=config, network=network.network)
+    for stack in (network, registry, cluster):
+        stack.add_dependency(backend)
+    cluster.add_dependency(network)
     return app
 
 

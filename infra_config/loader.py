@@ -56,7 +56,7 @@ def load_config(environment: str, directory: Path | None = None) -> EnvironmentC
         raise ConfigError(f"{shown}: expected a mapping of settings at the top level, "
                           f"got {type(data).__name__}")
     try:
-        config = EnvironmentConfig.model_validate(data)
+        config = EnvironmentConfig.model_validate(data, context={"environment": environment})
     except ValidationError as error:
         raise ConfigError(_describe(shown, error)) from None
     if config.environment != environment:
@@ -106,7 +106,10 @@ def _describe(shown: str, error: ValidationError) -> str:
                 lines.append(f"{shown}: {field}: required key is missing; add it")
         else:
             message = problem["msg"].removeprefix("Value error, ")
-            lines.append(f"{shown}: {field}: {problem['input']!r} is not allowed: {message}")
+            if isinstance(problem["input"], dict):  # a rule across several keys of a mapping
+                lines.append(f"{shown}: {field}: {message}")
+            else:
+                lines.append(f"{shown}: {field}: {problem['input']!r} is not allowed: {message}")
     return "\n".join(lines)
 
 

@@ -10,7 +10,9 @@ import ipaddress
 import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+
+from infra_constructs.subnet_plan import plan_subnets
 
 _S3_BUCKET = re.compile(r"^(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _NAME = re.compile(r"^[a-z][a-z0-9-]{0,30}[a-z0-9]$")
@@ -20,6 +22,12 @@ _AWS_REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
 _CHART_VERSION = re.compile(r"^\d+\.\d+\.\d+$")
 _GIT_URL = re.compile(r"^(https://[^\s]+|git@[^\s:]+:[^\s]+|ssh://[^\s]+)$")
 _IAM_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:(role|user)/[\w+=,.@/-]+$")
+
+SUPPORTED_EKS_VERSIONS = ("1.32", "1.33", "1.34", "1.35")
+"""EKS versions this code is tested with; newer ones need a review of add-ons and APIs first."""
+
+PRODUCTION_ENVIRONMENTS = frozenset({"prod"})
+"""Environments held to production rules (no API endpoint open to the whole internet)."""
 
 
 class Strict(BaseModel):
@@ -113,6 +121,12 @@ class NetworkSettings(Strict):
             raise ValueError("use a prefix length between /16 and /24 (AWS VPC limits)")
         return value
 
+    @model_validator(mode="after")
+    def _subnets_fit(self) -> NetworkSettings:
+        plan_subnets(self.vpc_cidr, self.az_count, private_newbits=self.private_subnet_newbits,
+                     public_newbits=self.public_subnet_newbits)
+        return self
+
 
 class NodeGroupSettings(Strict):
     """One EKS managed node group."""
@@ -132,11 +146,22 @@ class NodeGroupSettings(Strict):
     def _name(cls, value: str) -> str:
         return _matches(_NAME, value, "use 2-32 lowercase letters, digits and hyphens")
 
+    @model_validator(mode="after")
+    def _sizes_ordered(self) -> NodeGroupSettings:
+        if not self.min_size <= self.desired_size <= self.max_size:
+            raise ValueError(
+                f"sizes must satisfy min_size <= desired_size <= max_size, got {self.min_size} "
+                f"<= {self.desired_size} <= {self.max_size}"
+            )
+        return self
+
 
 class ClusterSettings(Strict):
     """The EKS cluster."""
 
-    version: str = Field(description="Kubernetes version of the control plane, for example 1.33.")
+    version: str = Field(
+        description=f"Kubernetes version of the control plane, one of {SUPPORTED_EKS_VERSIONS}."
+    )
     endpoint_public_access_cidrs: list[str] = Field(
         default_factory=list,
         description="CIDRs allowed to reach the public API endpoint; empty keeps it private.",
@@ -150,14 +175,26 @@ class ClusterSettings(Strict):
     )
     node_groups: list[NodeGroupSettings] = Field(min_length=1, description="Managed node groups.")
 
+    @field_validator("version")
+    @classmethod
+    def _version(cls, value: str) -> str:
+        if value not in SUPPORTED_EKS_VERSIONS:
+            raise ValueError(f"use one of the supported EKS versions {', '.join(SUPPORTED_EKS_VERSIONS)}"
+                             " (quote it in YAML: \"1.34\")")
+        return value
+
     @field_validator("endpoint_public_access_cidrs")
     @classmethod
-    def _cidrs(cls, values: list[str]) -> list[str]:
+    def _cidrs(cls, values: list[str], info: ValidationInfo) -> list[str]:
+        environment = (info.context or {}).get("environment")
         for value in values:
             try:
-                ipaddress.IPv4Network(value, strict=True)
+                network = ipaddress.IPv4Network(value, strict=True)
             except ValueError:
                 raise ValueError(f"{value!r} is not an IPv4 CIDR such as 203.0.113.0/24") from None
+            if network.prefixlen == 0 and environment in PRODUCTION_ENVIRONMENTS:
+                raise ValueError(f"{value!r} opens the {environment} API endpoint to the whole "
+                                 "internet; list your egress ranges, or [] for a private endpoint")
         return values
 
     @field_validator("admin_principal_arns")
@@ -179,6 +216,10 @@ class RegistrySettings(Strict):
     )
     expire_untagged_days: int = Field(
         default=7, ge=1, le=365, description="Days before untagged images expire (default 7)."
+    )
+    cache_expire_days: int = Field(
+        default=14, ge=1, le=365,
+        description="Days Kaniko layer-cache images are kept in the cache repository (default 14).",
     )
 
     @field_validator("repository_name")

@@ -23,6 +23,11 @@ def default_tags(config: EnvironmentConfig) -> dict[str, str]:
     }
 
 
+def cluster_name(config: EnvironmentConfig) -> str:
+    """The EKS cluster's name, `<project>-<environment>`; the network tags subnets with it."""
+    return config.name_prefix
+
+
 def state_key(config: EnvironmentConfig, stack_name: str) -> str:
     """Object key of a stack's state in the state bucket: one per environment and stack."""
     return f"{config.project}/{config.environment}/{stack_name}.tfstate"

@@ -15,7 +15,7 @@ import yaml
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHIPPED_ENVIRONMENTS = ("dev", "prod")
-STACK_NAMES = ("backend",)
+STACK_NAMES = ("backend", "network", "registry", "cluster")
 """Every stack main.py builds; a new stack must be added here (and gets a snapshot)."""
 
 

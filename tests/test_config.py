@@ -76,6 +76,43 @@ def test_bad_value_names_file_field_value_and_rule(tmp_path, path, value, expect
     assert expected in message
 
 
+@pytest.mark.parametrize(
+    ("environment", "path", "value", "expected"),
+    [
+        ("dev", "network.private_subnet_newbits", 1,
+         "network: 2 subnets of /24 do not fit in 10.10.0.0/16 after the ones before them; "
+         "use fewer newbits or a larger VPC CIDR"),
+        ("dev", "network.public_subnet_newbits", 13,
+         "network.public_subnet_newbits: 13 is not allowed: Input should be less than or equal "
+         "to 12"),
+        ("prod", "cluster.node_groups.0.desired_size", 10,
+         "cluster.node_groups[0]: sizes must satisfy min_size <= desired_size <= max_size, "
+         "got 3 <= 10 <= 9"),
+        ("prod", "cluster.node_groups.0.min_size", 0,
+         "cluster.node_groups[0].min_size: 0 is not allowed: Input should be greater than or "
+         "equal to 1"),
+        ("dev", "cluster.version", "1.29",
+         "cluster.version: '1.29' is not allowed: use one of the supported EKS versions "
+         "1.32, 1.33, 1.34, 1.35"),
+        ("prod", "cluster.endpoint_public_access_cidrs", ["0.0.0.0/0"],
+         "cluster.endpoint_public_access_cidrs: ['0.0.0.0/0'] is not allowed: '0.0.0.0/0' opens "
+         "the prod API endpoint to the whole internet"),
+        ("dev", "registry.cache_expire_days", 0,
+         "registry.cache_expire_days: 0 is not allowed"),
+    ],
+)
+def test_cross_field_and_environment_rules(tmp_path, environment, path, value, expected):
+    data = set_path(shipped_config(environment), path, value)
+    message = error_of(tmp_path, data, environment)
+    assert message.count("\n") == 0, message
+    assert expected in message
+
+
+def test_dev_may_open_its_endpoint_to_anywhere(tmp_path):
+    data = set_path(shipped_config("dev"), "cluster.endpoint_public_access_cidrs", ["0.0.0.0/0"])
+    assert load_variant(tmp_path, data).cluster.endpoint_public_access_cidrs == ["0.0.0.0/0"]
+
+
 def test_misspelt_key_is_one_line_suggesting_the_right_spelling(tmp_path):
     data = shipped_config()
     data["network"]["vpc_cidrr"] = data["network"].pop("vpc_cidr")
@@ -88,7 +125,7 @@ def test_unknown_key_lists_the_allowed_keys(tmp_path):
     message = error_of(tmp_path, set_path(shipped_config(), "registry.scan", True))
     assert message.endswith(
         "registry.scan: unknown key; allowed keys here: repository_name, keep_tagged_images, "
-        "expire_untagged_days"
+        "expire_untagged_days, cache_expire_days"
     )
 
 

@@ -1,0 +1,34 @@
+"""network: the VPC every other piece runs in."""
+
+from __future__ import annotations
+
+from cdktf import TerraformOutput
+from constructs import Construct
+
+from infra_config import EnvironmentConfig
+from infra_constructs.network import Network, NetworkProps
+from stacks.base import EnvironmentStack, cluster_name
+
+
+class NetworkStack(EnvironmentStack):
+    """VPC, subnets per AZ, NAT, routes, flow logs. Attribute `network` for the cluster stack."""
+
+    def __init__(self, scope: Construct, id: str, *, config: EnvironmentConfig) -> None:
+        super().__init__(scope, id, config=config)
+        settings = config.network
+        self.network = Network(self, "network", props=NetworkProps(
+            name=config.name_prefix,
+            region=config.aws.region,
+            cidr=settings.vpc_cidr,
+            cluster_name=cluster_name(config),
+            az_count=settings.az_count,
+            private_subnet_newbits=settings.private_subnet_newbits,
+            public_subnet_newbits=settings.public_subnet_newbits,
+            single_nat_gateway=settings.single_nat_gateway,
+            flow_log_retention_days=settings.flow_log_retention_days,
+        ))
+        TerraformOutput(self, "vpc_id", value=self.network.vpc_id, description="VPC id.")
+        TerraformOutput(self, "private_subnet_ids", value=self.network.private_subnet_ids,
+                        description="Private subnet ids, one per AZ (nodes, internal LBs).")
+        TerraformOutput(self, "public_subnet_ids", value=self.network.public_subnet_ids,
+                        description="Public subnet ids, one per AZ (NAT, internet-facing LBs).")
