@@ -17,6 +17,9 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 # No telemetry, no update checks, no crash reports: synth needs no network.
 export CHECKPOINT_DISABLE := 1
 export CDKTF_DISABLE_PLUGIN_CACHE_ENV := 1
+# Node 22 warns that the prebuilt provider bindings call the deprecated util.isArray; the
+# bindings are frozen (archived upstream), so the warning is noise: silenced on purpose.
+export NODE_OPTIONS := --no-deprecation
 # A TF_CLI_CONFIG_FILE that names a missing file only makes terraform print warnings.
 ifneq ($(TF_CLI_CONFIG_FILE),)
 ifeq ($(wildcard $(TF_CLI_CONFIG_FILE)),)

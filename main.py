@@ -14,6 +14,7 @@ from infra_config import DEFAULT_ENVIRONMENT, ConfigError, EnvironmentConfig, lo
 from stacks.backend import BackendStack
 from stacks.cluster import ClusterStack
 from stacks.network import NetworkStack
+from stacks.platform import PlatformStack
 from stacks.registry import RegistryStack
 
 
@@ -24,9 +25,12 @@ def build_app(config: EnvironmentConfig, outdir: str | None = None) -> App:
     network = NetworkStack(app, "network", config=config)
     registry = RegistryStack(app, "registry", config=config)
     cluster = ClusterStack(app, "cluster", config=config, network=network.network)
-    for stack in (network, registry, cluster):
+    platform = PlatformStack(app, "platform", config=config)
+    for stack in (network, registry, cluster, platform):
         stack.add_dependency(backend)
     cluster.add_dependency(network)
+    platform.add_dependency(cluster)
+    platform.add_dependency(registry)
     return app
 
 

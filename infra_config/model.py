@@ -230,16 +230,121 @@ class RegistrySettings(Strict):
 
 
 class GitOpsSettings(Strict):
-    """The Git repository, branch and chart path that Jenkins and Argo CD follow."""
+    """The Git repository, branch and paths that Jenkins and Argo CD follow."""
 
     repo_url: str = Field(description="Git URL of this repository (https:// or ssh).")
     branch: str = Field(default="main", description="Branch Argo CD tracks and Jenkins pushes to.")
     chart_path: str = Field(default="helm/django-app", description="Path of the Django chart.")
+    jenkinsfile_path: str = Field(default="Jenkinsfile", description="Pipeline script path.")
+    bot_name: str = Field(default="Jenkins tag bump", description="Author of tag-bump commits.")
+    bot_email: str = Field(default="jenkins-bot@users.noreply.github.com",
+                           description="Author email of tag-bump commits.")
 
     @field_validator("repo_url")
     @classmethod
     def _url(cls, value: str) -> str:
         return _matches(_GIT_URL, value, "use an https:// or ssh Git URL")
+
+
+_K8S_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+_PLUGIN = re.compile(r"^[A-Za-z0-9_.-]+:(?!latest$)[A-Za-z0-9_.-]+$")
+
+
+def _kubernetes_name(value: str) -> str:
+    return _matches(_K8S_NAME, value, "use a Kubernetes name: lowercase letters, digits and '-', "
+                                      "at most 63 characters")
+
+
+DEFAULT_JENKINS_PLUGINS = (
+    "kubernetes:4540.v612369217f87",
+    "workflow-aggregator:608.v67378e9d3db_1",
+    "git:5.10.1",
+    "configuration-as-code:2115.vf6de120eef70",
+    "job-dsl:1.93",
+    "github:1.43.0",
+)
+"""The jenkins 5.9.53 chart's own pinned plugins, plus job-dsl (the pipeline job) and github
+(its webhook trigger)."""
+
+
+class JenkinsSettings(Strict):
+    """Jenkins on EKS (chart `jenkins`)."""
+
+    namespace: str = Field(default="jenkins", description="Namespace of controller and agents.")
+    admin_secret: str = Field(
+        default="jenkins-admin",
+        description="Existing Secret with keys jenkins-admin-user and jenkins-admin-password.",
+    )
+    git_credentials_secret: str = Field(
+        default="git-credentials",
+        description="Existing Secret with keys username and password (a token) that may push.",
+    )
+    job_name: str = Field(default="django-app", description="Name of the pipeline job.")
+    storage_size_gib: int = Field(default=20, ge=8, le=1000, description="JENKINS_HOME size.")
+    plugins: list[str] = Field(default_factory=lambda: list(DEFAULT_JENKINS_PLUGINS),
+                               description="Plugins as name:version, every one pinned.")
+
+    @field_validator("namespace", "admin_secret", "git_credentials_secret", "job_name")
+    @classmethod
+    def _names(cls, value: str) -> str:
+        return _kubernetes_name(value)
+
+    @field_validator("plugins")
+    @classmethod
+    def _pinned(cls, values: list[str]) -> list[str]:
+        for value in values:
+            _matches(_PLUGIN, value, f"{value!r} is not pinned: write plugin-name:version")
+        return values
+
+
+class ArgoCdSettings(Strict):
+    """Argo CD on EKS (chart `argo-cd`)."""
+
+    namespace: str = Field(default="argocd", description="Namespace of Argo CD.")
+    exposure: Literal["port-forward", "load-balancer", "ingress"] = Field(
+        default="port-forward",
+        description="How the UI is reached: kubectl port-forward (default, nothing exposed), "
+        "an internet-facing load balancer, or an Ingress for `ingress_host`.",
+    )
+    ingress_host: str | None = Field(default=None, description="Host name when exposure=ingress.")
+    ingress_class_name: str = Field(default="alb", description="IngressClass when exposure=ingress.")
+    admin_enabled: bool = Field(
+        default=True,
+        description="Keep the built-in admin account; set false once SSO or other accounts exist.",
+    )
+
+    @field_validator("namespace")
+    @classmethod
+    def _names(cls, value: str) -> str:
+        return _kubernetes_name(value)
+
+    @model_validator(mode="after")
+    def _ingress_needs_host(self) -> ArgoCdSettings:
+        if self.exposure == "ingress" and not self.ingress_host:
+            raise ValueError("exposure 'ingress' needs ingress_host: set it, or use exposure "
+                             "port-forward")
+        return self
+
+
+class AppSettings(Strict):
+    """The Django application that Argo CD deploys."""
+
+    name: str = Field(default="django-app", description="Argo CD Application and release name.")
+    namespace: str = Field(default="django-app", description="Namespace the app runs in.")
+
+    @field_validator("name", "namespace")
+    @classmethod
+    def _names(cls, value: str) -> str:
+        return _kubernetes_name(value)
+
+
+class PlatformSettings(Strict):
+    """The platform stack: Jenkins, Argo CD and the Application."""
+
+    jenkins: JenkinsSettings = Field(default_factory=JenkinsSettings)
+    argocd: ArgoCdSettings = Field(default_factory=ArgoCdSettings)
+    app: AppSettings = Field(default_factory=AppSettings)
+    storage_class: str = Field(default="gp3", description="Default StorageClass (encrypted gp3).")
 
 
 ChartVersion = Annotated[str, Field(pattern=_CHART_VERSION.pattern)]
@@ -268,6 +373,7 @@ class EnvironmentConfig(Strict):
     registry: RegistrySettings
     gitops: GitOpsSettings
     charts: ChartVersions = Field(default_factory=ChartVersions)
+    platform: PlatformSettings = Field(default_factory=PlatformSettings)
 
     @field_validator("project", "environment")
     @classmethod

@@ -15,7 +15,7 @@ import yaml
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHIPPED_ENVIRONMENTS = ("dev", "prod")
-STACK_NAMES = ("backend", "network", "registry", "cluster")
+STACK_NAMES = ("backend", "network", "registry", "cluster", "platform")
 """Every stack main.py builds; a new stack must be added here (and gets a snapshot)."""
 
 
@@ -84,3 +84,10 @@ def set_path(data: dict, path: str, value) -> dict:
         target = target[part]
     target[last] = value
     return data
+
+
+def helm_values(stack: dict, release_name: str) -> dict:
+    """The values (parsed YAML) of the helm_release named `release_name`."""
+    [release] = [r for r in resources(stack, "helm_release") if r["name"] == release_name]
+    [values] = release["values"]
+    return yaml.safe_load(values)

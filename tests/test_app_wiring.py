@@ -30,6 +30,7 @@ def test_manifest_declares_the_deployment_order(dev):
         "network": ["backend"],
         "registry": ["backend"],
         "cluster": ["backend", "network"],
+        "platform": ["backend", "cluster", "registry"],
     }
 
 

@@ -12,9 +12,13 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 JENKINSFILE = (REPO_ROOT / "Jenkinsfile").read_text()
 
 
+AGENT_POD_FILE = "ci/jenkins-agent-pod.yaml"
+
+
 def agent_pod():
-    (pod_yaml,) = re.findall(r"yaml '''\n(.*?)'''", JENKINSFILE, flags=re.DOTALL)
-    return yaml.safe_load(pod_yaml)
+    """The build pod the Jenkinsfile names (the same file the JCasC pod template is made of)."""
+    assert f"yamlFile '{AGENT_POD_FILE}'" in JENKINSFILE
+    return yaml.safe_load((REPO_ROOT / AGENT_POD_FILE).read_text())
 
 
 def shell_command(marker):

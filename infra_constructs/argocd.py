@@ -1,0 +1,113 @@
+"""Argo CD chart values, and the Argo CD Application (and AppProject) of the Django chart."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from infra_constructs.helm_addon import HelmChart
+
+ARGO_CD_CHART = HelmChart(name="argo-cd", repository="https://argoproj.github.io/argo-helm")
+ARGOCD_APPS_CHART = HelmChart(name="argocd-apps",
+                              repository="https://argoproj.github.io/argo-helm")
+IN_CLUSTER = "https://kubernetes.default.svc"
+RESOURCES_FINALIZER = "resources-finalizer.argocd.argoproj.io"
+"""Deleting the Application deletes what it deployed first (no orphans, no stuck namespace)."""
+
+
+@dataclass(frozen=True)
+class ArgoCdValuesProps:
+    """What the Argo CD values need.
+
+    exposure: `port-forward` (ClusterIP only), `load-balancer` or `ingress`.
+    ingress_host / ingress_class_name: for `ingress`.
+    admin_enabled: keep the built-in admin account (turn off once SSO or accounts exist).
+    """
+
+    exposure: Literal["port-forward", "load-balancer", "ingress"] = "port-forward"
+    ingress_host: str | None = None
+    ingress_class_name: str = "alb"
+    admin_enabled: bool = True
+
+
+def argocd_values(props: ArgoCdValuesProps) -> dict[str, Any]:
+    """Values of the `argo-cd` chart: UI exposure, admin account switch, Dex off (no SSO set)."""
+    server: dict[str, Any] = {
+        "service": {"type": "LoadBalancer" if props.exposure == "load-balancer" else "ClusterIP"},
+    }
+    values: dict[str, Any] = {
+        "configs": {"cm": {"admin.enabled": props.admin_enabled}},
+        "dex": {"enabled": False},
+        "server": server,
+    }
+    if props.exposure == "ingress":
+        server["ingress"] = {"enabled": True, "ingressClassName": props.ingress_class_name,
+                             "hostname": props.ingress_host, "tls": True}
+        values["global"] = {"domain": props.ingress_host}
+    return values
+
+
+@dataclass(frozen=True)
+class ApplicationProps:
+    """The Django Application.
+
+    name: Application, AppProject and Helm release name.
+    argocd_namespace: where Argo CD (and so the Application object) lives.
+    repo_url / target_revision / chart_path: what Argo CD follows in Git.
+    environment: selects `values-<environment>.yaml` beside `values.yaml`.
+    destination_namespace: where the app runs.
+    image_repository: ECR repository URL, passed as the `image.repository` Helm parameter
+        (the tag stays in Git, where Jenkins bumps it).
+    """
+
+    name: str
+    argocd_namespace: str
+    repo_url: str
+    target_revision: str
+    chart_path: str
+    environment: str
+    destination_namespace: str
+    image_repository: str
+
+
+def application_spec(props: ApplicationProps) -> dict[str, Any]:
+    """The Application's spec: Helm values files, automated sync with prune and self-heal,
+    CreateNamespace, retry with exponential backoff."""
+    return {
+        "project": props.name,
+        "source": {
+            "repoURL": props.repo_url,
+            "targetRevision": props.target_revision,
+            "path": props.chart_path,
+            "helm": {
+                "valueFiles": ["values.yaml", f"values-{props.environment}.yaml"],
+                "parameters": [{"name": "image.repository", "value": props.image_repository}],
+            },
+        },
+        "destination": {"server": IN_CLUSTER, "namespace": props.destination_namespace},
+        "syncPolicy": {
+            "automated": {"prune": True, "selfHeal": True},
+            "syncOptions": ["CreateNamespace=true"],
+            "retry": {"limit": 5,
+                      "backoff": {"duration": "10s", "factor": 2, "maxDuration": "3m"}},
+        },
+    }
+
+
+def project_spec(props: ApplicationProps) -> dict[str, Any]:
+    """An AppProject that confines the Application to its repository and namespace."""
+    return {
+        "description": f"{props.name}: only {props.repo_url} into {props.destination_namespace}",
+        "sourceRepos": [props.repo_url],
+        "destinations": [{"server": IN_CLUSTER, "namespace": props.destination_namespace}],
+        "clusterResourceWhitelist": [{"group": "", "kind": "Namespace"}],
+    }
+
+
+def argocd_apps_values(props: ApplicationProps) -> dict[str, Any]:
+    """Values of the `argocd-apps` chart: the AppProject and the Application."""
+    metadata = {"namespace": props.argocd_namespace, "finalizers": [RESOURCES_FINALIZER]}
+    return {
+        "projects": {props.name: {**metadata, **project_spec(props)}},
+        "applications": {props.name: {**metadata, **application_spec(props)}},
+    }

@@ -1,0 +1,118 @@
+"""A Helm add-on: one pinned chart release with deep-merged values (cdk-eks-blueprints style)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+from cdktf import ITerraformDependable
+from cdktf_cdktf_provider_helm.release import Release
+from constructs import Construct
+
+_SEMVER = re.compile(r"^\d+\.\d+\.\d+$")
+_LITERAL_TEMPLATE = re.compile(r"\$\{(?!TfToken\[)")
+
+
+@dataclass(frozen=True)
+class HelmChart:
+    """Where a chart comes from: its name and repository URL."""
+
+    name: str
+    repository: str
+
+
+@dataclass(frozen=True)
+class HelmAddonProps:
+    """Properties of `HelmAddon`.
+
+    chart: the chart and its repository (required).
+    version: exact chart version, e.g. "5.9.53" (required; ranges are refused).
+    namespace: namespace of the release (required; created elsewhere, labelled for Pod
+        Security, so the release does not create it).
+    release_name: Helm release name (default: the chart name).
+    values: the add-on's values as plain data (default none).
+    overrides: values deep-merged over `values` (default none): mappings merge key by key,
+        anything else replaces.
+    timeout_seconds: how long Terraform waits for the release to become ready (default 900).
+    depends_on: what must exist before the release (default nothing).
+    """
+
+    chart: HelmChart
+    version: str
+    namespace: str
+    release_name: str | None = None
+    values: Mapping[str, Any] = field(default_factory=dict)
+    overrides: Mapping[str, Any] = field(default_factory=dict)
+    timeout_seconds: int = 900
+    depends_on: Sequence[ITerraformDependable] = ()
+
+    def __post_init__(self) -> None:
+        if not _SEMVER.fullmatch(self.version):
+            raise ValueError(f"HelmAddonProps.version: {self.version!r} is not an exact chart "
+                             "version such as 1.2.3")
+
+
+class HelmAddon(Construct):
+    """A `helm_release` of one pinned chart; values are emitted as YAML from typed data.
+
+    The release is atomic (a failed install or upgrade rolls back), waits for its resources,
+    and cleans up on failure. Attributes: `release`, `values` (the merged values).
+    """
+
+    def __init__(self, scope: Construct, id: str, *, props: HelmAddonProps) -> None:
+        super().__init__(scope, id)
+        self.values: dict[str, Any] = deep_merge(props.values, props.overrides)
+        self.release = Release(
+            self, "release",
+            name=props.release_name or props.chart.name,
+            chart=props.chart.name,
+            repository=props.chart.repository,
+            version=props.version,
+            namespace=props.namespace,
+            values=[escape_terraform_templates(values_yaml(self.values))],
+            atomic=True,
+            wait=True,
+            cleanup_on_fail=True,
+            timeout=props.timeout_seconds,
+            depends_on=list(props.depends_on) or None,
+        )
+
+
+class _ValuesDumper(yaml.SafeDumper):
+    """YAML for people: no anchors/aliases, multi-line strings as literal blocks."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_ValuesDumper.add_representer(str, _represent_str)
+
+
+def values_yaml(values: Mapping[str, Any]) -> str:
+    """Chart values as YAML, keys in the order given."""
+    return yaml.dump(dict(values), Dumper=_ValuesDumper, sort_keys=False)
+
+
+def escape_terraform_templates(text: str) -> str:
+    """`${...}` meant for the chart (JCasC's `${secret-key}`) escaped as `$${...}`, so that
+    Terraform passes it through; cdktf's own token placeholders are left for cdktf to resolve."""
+    return _LITERAL_TEMPLATE.sub("$${", text)
+
+
+def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    """`base` with `override` merged in: nested mappings merge, other values replace."""
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged

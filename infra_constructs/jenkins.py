@@ -1,0 +1,149 @@
+"""Jenkins chart values: JCasC pipeline job, Kaniko pod template, IRSA agent, no secrets."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from infra_constructs.helm_addon import HelmChart, values_yaml
+
+JENKINS_CHART = HelmChart(name="jenkins", repository="https://charts.jenkins.io")
+AGENT_SERVICE_ACCOUNT = "jenkins-agent"
+"""Service account of the build pods; its IAM role (IRSA) may push to ECR."""
+AGENT_POD_TEMPLATE = "kaniko"
+"""JCasC pod template (and agent label) of the build pods: Kaniko and a Python tools container."""
+GIT_CREDENTIALS_ID = "git-credentials"
+"""Jenkins credential id of the Git token; the Jenkinsfile reads it from GIT_CREDENTIALS_ID."""
+
+
+@dataclass(frozen=True)
+class JenkinsValuesProps:
+    """What the Jenkins values need.
+
+    agent_role_arn: IAM role of the agent service account (IRSA).
+    ecr_registry / ecr_repository / ecr_cache_repository: where Kaniko pushes.
+    repo_url / branch / jenkinsfile_path / job_name: the pipeline job.
+    admin_secret: existing Secret with `jenkins-admin-user` and `jenkins-admin-password`.
+    git_credentials_secret: existing Secret with `username` and `password` (a token).
+    bot_name / bot_email: author of the tag-bump commits.
+    plugins: pinned `name:version` plugins.
+    storage_class / storage_size_gib: JENKINS_HOME volume.
+    agent_pod_yaml: the build pod spec (ci/jenkins-agent-pod.yaml).
+    """
+
+    agent_role_arn: str
+    ecr_registry: str
+    ecr_repository: str
+    ecr_cache_repository: str
+    repo_url: str
+    branch: str
+    jenkinsfile_path: str
+    job_name: str
+    admin_secret: str
+    git_credentials_secret: str
+    bot_name: str
+    bot_email: str
+    plugins: tuple[str, ...]
+    storage_class: str
+    storage_size_gib: int
+    agent_pod_yaml: str
+
+
+def jenkins_values(props: JenkinsValuesProps) -> dict[str, Any]:
+    """Values of the `jenkins` chart.
+
+    Admin credentials come from an existing Secret; plugins are pinned and their dependencies
+    resolved to minimum versions (`installLatestPlugins: false`). JCasC adds the pipeline
+    environment, the Git credential (read from a mounted existing Secret as
+    `${<secret>-<key>}`), the pipeline job, and the Kaniko pod template.
+    """
+    git_secret = props.git_credentials_secret
+    config_scripts = {
+        "pipeline-environment": _yaml({"jenkins": {"globalNodeProperties": [{"envVars": {
+            "env": [{"key": key, "value": value} for key, value in {
+                "ECR_REGISTRY": props.ecr_registry,
+                "ECR_REPOSITORY": props.ecr_repository,
+                "ECR_CACHE_REPOSITORY": props.ecr_cache_repository,
+                "GIT_CREDENTIALS_ID": GIT_CREDENTIALS_ID,
+                "GIT_BOT_NAME": props.bot_name,
+                "GIT_BOT_EMAIL": props.bot_email,
+                "GITOPS_BRANCH": props.branch,
+            }.items()],
+        }}]}}),
+        "git-credentials": _yaml({"credentials": {"system": {"domainCredentials": [{
+            "credentials": [{"usernamePassword": {
+                "scope": "GLOBAL",
+                "id": GIT_CREDENTIALS_ID,
+                "description": f"Git push token, from Secret {git_secret}",
+                "username": f"${{{git_secret}-username}}",
+                "password": f"${{{git_secret}-password}}",
+            }}],
+        }]}}}),
+        "pipeline-job": _yaml({"jobs": [{"script": pipeline_job_dsl(props)}]}),
+    }
+    return {
+        "controller": {
+            "admin": {
+                "existingSecret": props.admin_secret,
+                "userKey": "jenkins-admin-user",
+                "passwordKey": "jenkins-admin-password",
+            },
+            "installPlugins": list(props.plugins),
+            "installLatestPlugins": False,
+            "installLatestSpecifiedPlugins": False,
+            "additionalExistingSecrets": [
+                {"name": git_secret, "keyName": "username"},
+                {"name": git_secret, "keyName": "password"},
+            ],
+            "JCasC": {"configScripts": config_scripts},
+        },
+        "additionalAgents": {
+            AGENT_POD_TEMPLATE: {
+                "podName": AGENT_POD_TEMPLATE,
+                "customJenkinsLabels": [AGENT_POD_TEMPLATE],
+                "yamlTemplate": props.agent_pod_yaml,
+                "yamlMergeStrategy": "merge",
+            },
+        },
+        "serviceAccountAgent": {
+            "create": True,
+            "name": AGENT_SERVICE_ACCOUNT,
+            "annotations": {"eks.amazonaws.com/role-arn": props.agent_role_arn},
+        },
+        "persistence": {
+            "enabled": True,
+            "storageClass": props.storage_class,
+            "size": f"{props.storage_size_gib}Gi",
+        },
+    }
+
+
+def pipeline_job_dsl(props: JenkinsValuesProps) -> str:
+    """Job DSL of the pipeline job: Jenkinsfile from SCM, GitHub push trigger, runnable by hand."""
+    return "\n".join([
+        f"pipelineJob({_groovy(props.job_name)}) {{",
+        f"  description({_groovy('Tests and builds the Django image, then bumps its tag.')})",
+        "  properties { pipelineTriggers { triggers { githubPush() } } }",
+        "  definition {",
+        "    cpsScm {",
+        "      scm {",
+        "        git {",
+        f"          remote {{ url({_groovy(props.repo_url)}); "
+        f"credentials({_groovy(GIT_CREDENTIALS_ID)}) }}",
+        f"          branch({_groovy('*/' + props.branch)})",
+        "        }",
+        "      }",
+        f"      scriptPath({_groovy(props.jenkinsfile_path)})",
+        "    }",
+        "  }",
+        "}",
+    ])
+
+
+def _groovy(value: str) -> str:
+    """A Groovy single-quoted string literal of `value`."""
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def _yaml(data: dict[str, Any]) -> str:
+    return values_yaml(data)

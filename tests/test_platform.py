@@ -1,0 +1,237 @@
+"""The platform stack: providers from the cluster by name, namespaces, Jenkins, Argo CD, the
+Application, and the Jenkins agent's IRSA role."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import yaml
+
+from infra_constructs.argocd import ArgoCdValuesProps, argocd_values
+from infra_constructs.helm_addon import HelmAddonProps, HelmChart, deep_merge
+
+from synth_helpers import helm_values, only_resource, resources
+
+
+def platform(result) -> dict:
+    return result.stacks["platform"]
+
+
+def releases(stack: dict) -> dict[str, dict]:
+    return {r["name"]: r for r in resources(stack, "helm_release")}
+
+
+def test_three_releases_at_the_pinned_versions_from_their_repositories(dev):
+    found = {name: (r["chart"], r["version"], r["repository"], r["namespace"])
+             for name, r in releases(platform(dev)).items()}
+    assert found == {
+        "jenkins": ("jenkins", "5.9.53", "https://charts.jenkins.io", "jenkins"),
+        "argocd": ("argo-cd", "10.1.1", "https://argoproj.github.io/argo-helm", "argocd"),
+        "django-app-application": ("argocd-apps", "2.0.5",
+                                   "https://argoproj.github.io/argo-helm", "argocd"),
+    }
+
+
+def test_releases_are_atomic_and_wait(dev):
+    for release in releases(platform(dev)).values():
+        assert release["atomic"] is True and release["wait"] is True
+
+
+def test_providers_use_the_cluster_looked_up_by_name_and_exec_auth(dev):
+    stack = platform(dev)
+    cluster = stack["data"]["aws_eks_cluster"]["cluster"]
+    assert cluster["name"] == "djeks-dev"
+    assert "terraform_remote_state" not in stack.get("data", {})
+    [kubernetes] = stack["provider"]["kubernetes"]
+    [helm] = stack["provider"]["helm"]
+    for connection, exec_config in ((kubernetes, kubernetes["exec"][0]),
+                                    (helm["kubernetes"], helm["kubernetes"]["exec"])):
+        assert connection["host"] == "${data.aws_eks_cluster.cluster.endpoint}"
+        assert connection["cluster_ca_certificate"] == (
+            "${base64decode(data.aws_eks_cluster.cluster.certificate_authority[0].data)}")
+        assert exec_config["command"] == "aws"
+        assert exec_config["args"][:2] == ["eks", "get-token"]
+        assert "token" not in connection
+
+
+def test_platform_depends_on_cluster_and_registry(dev):
+    assert sorted(dev.manifest["stacks"]["platform"]["dependencies"]) == [
+        "backend", "cluster", "registry"]
+
+
+def test_namespaces_are_labelled_for_pod_security(dev):
+    labels = {ns["metadata"]["name"]: ns["metadata"]["labels"]
+              for ns in resources(platform(dev), "kubernetes_namespace_v1")}
+    assert set(labels) == {"jenkins", "argocd", "django-app"}
+    assert labels["django-app"]["pod-security.kubernetes.io/enforce"] == "restricted"
+    for name in ("jenkins", "argocd"):  # Kaniko runs as root; Argo CD's redis needs baseline
+        assert labels[name]["pod-security.kubernetes.io/enforce"] == "baseline"
+    for namespace_labels in labels.values():
+        assert namespace_labels["pod-security.kubernetes.io/warn"] == "restricted"
+        assert namespace_labels["pod-security.kubernetes.io/audit"] == "restricted"
+
+
+def test_default_storage_class_is_encrypted_gp3(dev):
+    storage_class = only_resource(platform(dev), "kubernetes_storage_class_v1")
+    assert storage_class["metadata"]["annotations"] == {
+        "storageclass.kubernetes.io/is-default-class": "true"}
+    assert storage_class["storage_provisioner"] == "ebs.csi.aws.com"
+    assert storage_class["parameters"] == {"type": "gp3", "encrypted": "true"}
+    assert storage_class["volume_binding_mode"] == "WaitForFirstConsumer"
+
+
+def test_jenkins_admin_comes_from_an_existing_secret_and_plugins_are_pinned(dev):
+    controller = helm_values(platform(dev), "jenkins")["controller"]
+    assert controller["admin"] == {"existingSecret": "jenkins-admin",
+                                   "userKey": "jenkins-admin-user",
+                                   "passwordKey": "jenkins-admin-password"}
+    assert controller["installLatestPlugins"] is False
+    assert all(":" in plugin and not plugin.endswith(":latest")
+               for plugin in controller["installPlugins"])
+    assert {p.split(":")[0] for p in controller["installPlugins"]} >= {
+        "kubernetes", "configuration-as-code", "job-dsl", "github", "git"}
+
+
+def jcasc(result, script: str) -> dict:
+    scripts = helm_values(platform(result), "jenkins")["controller"]["JCasC"]["configScripts"]
+    return yaml.safe_load(scripts[script])
+
+
+def test_pipeline_job_follows_config_and_is_triggered_by_github(dev):
+    [job] = jcasc(dev, "pipeline-job")["jobs"]
+    dsl = job["script"]
+    assert dsl.startswith("pipelineJob('django-app') {")
+    assert "url('https://github.com/example-org/django-eks-platform.git')" in dsl
+    assert "branch('*/main')" in dsl
+    assert "scriptPath('Jenkinsfile')" in dsl
+    assert "githubPush()" in dsl
+    assert "credentials('git-credentials')" in dsl
+
+
+def test_git_credential_is_read_from_a_secret_created_outside_git(dev):
+    [domain] = jcasc(dev, "git-credentials")["credentials"]["system"]["domainCredentials"]
+    [credential] = domain["credentials"]
+    login = credential["usernamePassword"]
+    # Terraform's escape ($${) keeps JCasC's own ${secret-key} placeholder in the values.
+    assert login["username"] == "$${git-credentials-username}"
+    assert login["password"] == "$${git-credentials-password}"
+    secrets = helm_values(platform(dev), "jenkins")["controller"]["additionalExistingSecrets"]
+    assert secrets == [{"name": "git-credentials", "keyName": "username"},
+                       {"name": "git-credentials", "keyName": "password"}]
+
+
+def test_pipeline_environment_names_the_registry_and_bot(dev):
+    [properties] = jcasc(dev, "pipeline-environment")["jenkins"]["globalNodeProperties"]
+    env = {item["key"]: item["value"] for item in properties["envVars"]["env"]}
+    assert env["ECR_REGISTRY"] == (
+        "${data.aws_caller_identity.account.account_id}.dkr.ecr.eu-west-1.amazonaws.com")
+    assert env["ECR_REPOSITORY"] == "djeks/django-app"
+    assert env["ECR_CACHE_REPOSITORY"] == "djeks/django-app/cache"
+    assert env["GIT_CREDENTIALS_ID"] == "git-credentials"
+    assert set(env) >= {"GIT_BOT_NAME", "GIT_BOT_EMAIL", "GITOPS_BRANCH"}
+
+
+def test_kaniko_pod_template_is_the_file_the_jenkinsfile_uses(dev):
+    from synth_helpers import REPO_ROOT
+
+    agents = helm_values(platform(dev), "jenkins")["additionalAgents"]
+    template = agents["kaniko"]
+    assert template["customJenkinsLabels"] == ["kaniko"]
+    assert template["yamlTemplate"] == (REPO_ROOT / "ci" / "jenkins-agent-pod.yaml").read_text()
+    pod = yaml.safe_load(template["yamlTemplate"])
+    assert pod["spec"]["serviceAccountName"] == "jenkins-agent"
+    assert {c["name"] for c in pod["spec"]["containers"]} >= {"kaniko", "python"}
+
+
+def test_jenkins_persists_on_gp3(dev):
+    persistence = helm_values(platform(dev), "jenkins")["persistence"]
+    assert persistence == {"enabled": True, "storageClass": "gp3", "size": "20Gi"}
+
+
+def agent_role(stack: dict) -> tuple[dict, dict, dict]:
+    """(role, its trust statement, its permission policy) of the Jenkins agent."""
+    role = only_resource(stack, "aws_iam_role")
+    document_key = role["assume_role_policy"].split(".")[2]
+    [trust] = stack["data"]["aws_iam_policy_document"][document_key]["statement"]
+    policy = json.loads(only_resource(stack, "aws_iam_role_policy")["policy"])
+    return role, trust, policy
+
+
+def test_agent_role_trusts_exactly_the_agent_service_account(dev):
+    stack = platform(dev)
+    _, trust, _ = agent_role(stack)
+    subjects = [c["values"] for c in trust["condition"] if c["variable"].endswith(":sub")]
+    audiences = [c["values"] for c in trust["condition"] if c["variable"].endswith(":aud")]
+    assert subjects == [["system:serviceaccount:jenkins:jenkins-agent"]]
+    assert audiences == [["sts.amazonaws.com"]]
+    assert all(c["test"] == "StringEquals" for c in trust["condition"])
+    annotations = helm_values(stack, "jenkins")["serviceAccountAgent"]["annotations"]
+    assert annotations["eks.amazonaws.com/role-arn"].startswith("${aws_iam_role.")
+
+
+def test_agent_role_may_push_only_to_the_project_repositories(dev):
+    stack = platform(dev)
+    _, _, policy = agent_role(stack)
+    login, push = policy["Statement"]
+    assert login == {"Sid": "EcrLogin", "Effect": "Allow",
+                     "Action": "ecr:GetAuthorizationToken", "Resource": "*"}
+    assert push["Resource"] == ["${data.aws_ecr_repository.repository.arn}",
+                                "${data.aws_ecr_repository.cache-repository.arn}"]
+    repositories = stack["data"]["aws_ecr_repository"]
+    assert {r["name"] for r in repositories.values()} == {
+        "djeks/django-app", "djeks/django-app/cache"}
+    assert all(action.startswith("ecr:") and "Delete" not in action for action in push["Action"])
+
+
+def test_application_follows_git_with_both_values_files_and_heals(prod):
+    stack = platform(prod)
+    app = helm_values(stack, "django-app-application")["applications"]["django-app"]
+    assert app["source"]["repoURL"] == "https://github.com/example-org/django-eks-platform.git"
+    assert app["source"]["targetRevision"] == "main"
+    assert app["source"]["path"] == "helm/django-app"
+    assert app["source"]["helm"]["valueFiles"] == ["values.yaml", "values-prod.yaml"]
+    assert app["source"]["helm"]["parameters"] == [
+        {"name": "image.repository", "value": "${data.aws_ecr_repository.repository.repository_url}"}]
+    assert app["destination"] == {"server": "https://kubernetes.default.svc",
+                                  "namespace": "django-app"}
+    assert app["syncPolicy"]["automated"] == {"prune": True, "selfHeal": True}
+    assert app["syncPolicy"]["syncOptions"] == ["CreateNamespace=true"]
+    assert app["syncPolicy"]["retry"]["backoff"]["factor"] == 2
+    assert app["finalizers"] == ["resources-finalizer.argocd.argoproj.io"]
+
+
+def test_application_waits_for_argocd(dev):
+    release = releases(platform(dev))["django-app-application"]
+    assert any(dep.startswith("helm_release.argocd_release_") for dep in release["depends_on"])
+
+
+def test_argocd_is_reached_by_port_forward_by_default(dev):
+    values = helm_values(platform(dev), "argocd")
+    assert values["server"] == {"service": {"type": "ClusterIP"}}
+    assert values["configs"]["cm"]["admin.enabled"] is True
+
+
+@pytest.mark.parametrize(("exposure", "service_type", "ingress"), [
+    ("load-balancer", "LoadBalancer", None),
+    ("ingress", "ClusterIP", {"enabled": True, "ingressClassName": "alb",
+                              "hostname": "argocd.example.org", "tls": True}),
+])
+def test_argocd_exposure_switch(exposure, service_type, ingress):
+    values = argocd_values(ArgoCdValuesProps(exposure=exposure,
+                                             ingress_host="argocd.example.org"))
+    assert values["server"]["service"]["type"] == service_type
+    assert values["server"].get("ingress") == ingress
+
+
+def test_deep_merge_merges_mappings_and_replaces_the_rest():
+    base = {"a": {"b": 1, "c": [1]}, "d": 1}
+    assert deep_merge(base, {"a": {"c": [2], "e": 3}, "d": {"x": 1}}) == {
+        "a": {"b": 1, "c": [2], "e": 3}, "d": {"x": 1}}
+    assert base == {"a": {"b": 1, "c": [1]}, "d": 1}
+
+
+def test_addon_refuses_a_version_range():
+    with pytest.raises(ValueError, match=r"HelmAddonProps.version: '\^5.0.0' is not an exact"):
+        HelmAddonProps(chart=HelmChart("jenkins", "https://charts.jenkins.io"),
+                       version="^5.0.0", namespace="jenkins")
