@@ -31,7 +31,7 @@ PY_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.package-lock.json
 PG_STAMP := $(VENV)/.postgresql
 
-.PHONY: setup synth test test-django clean snapshot-update
+.PHONY: setup synth test test-django policy clean snapshot-update
 
 setup: $(PY_STAMP) $(NODE_STAMP)
 
@@ -61,15 +61,41 @@ $(PG_STAMP):
 synth: setup
 	INFRA_CONFIG_DIR=$(CONFIG_DIR) $(PY) -m infra_config $(ENV)
 	rm -rf $(OUT).next
-	INFRA_CONFIG_DIR=$(CONFIG_DIR) INFRA_ENV=$(ENV) npx --no-install cdktf synth --output $(OUT).next
+	@# The CLI draws progress spinners; its output is shown only when synth fails.
+	@INFRA_CONFIG_DIR=$(CONFIG_DIR) INFRA_ENV=$(ENV) npx --no-install cdktf synth --output $(OUT).next \
+	  > $(OUT).log 2>&1 || { cat $(OUT).log; rm -f $(OUT).log; exit 1; }
+	@rm -f $(OUT).log
 	rm -rf $(OUT).previous
 	if [ -d $(OUT) ]; then mv $(OUT) $(OUT).previous; fi
 	mv $(OUT).next $(OUT)
 	rm -rf $(OUT).previous
 	@echo "synthesized environment '$(ENV)' into $(OUT)/stacks/"
 
-test: setup $(PG_STAMP)
+# The policy gate runs first, so that pytest's summary is the last thing a run prints.
+test: setup $(PG_STAMP) policy
 	$(PY) -m pytest
+
+POLICY_VENV := .venv-policy
+POLICY_STAMP := $(POLICY_VENV)/.installed
+POLICY_OUT := .policy
+
+# checkov in a venv of its own: its pinned closure conflicts with pytest 9's.
+$(POLICY_STAMP): requirements-policy.txt
+	test -x $(POLICY_VENV)/bin/python || $(PYTHON) -m venv $(POLICY_VENV)
+	$(POLICY_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-policy.txt
+	$(POLICY_VENV)/bin/python -m pip check
+	touch $@
+
+# The policy gate: checkov over every stack of dev and prod, the chart rendered with each values
+# file, and the Dockerfile; skips, each with its reason, in .checkov.yaml.
+policy: setup $(POLICY_STAMP)
+	rm -rf $(POLICY_OUT)
+	mkdir -p $(POLICY_OUT)/terraform
+	$(MAKE) --no-print-directory synth ENV=dev OUT=$(POLICY_OUT)/terraform/dev
+	$(MAKE) --no-print-directory synth ENV=prod OUT=$(POLICY_OUT)/terraform/prod
+	$(PY) -m policy.render_chart $(POLICY_OUT)/kubernetes
+	$(PY) -m policy.gate --checkov $(POLICY_VENV)/bin/checkov --skip-file .checkov.yaml --fail-on-unused-skips \
+	  terraform_json=$(POLICY_OUT)/terraform kubernetes=$(POLICY_OUT)/kubernetes dockerfile=django_app
 
 # The Django service's tests alone, in a small venv of their own: what the Jenkinsfile's test
 # stage runs in its Python container (no cdktf, no npm there).
@@ -83,7 +109,7 @@ test-django: $(DJANGO_VENV)/.installed $(PG_STAMP)
 	$(DJANGO_VENV)/bin/python -m pytest --confcutdir=tests/delivery tests/delivery
 
 clean:
-	rm -rf $(OUT) $(OUT).next $(OUT).previous .pytest_cache
+	rm -rf $(OUT) $(OUT).next $(OUT).previous .pytest_cache $(POLICY_OUT)
 
 # Rewrite the synth snapshots after an intended change; review `git diff tests/__snapshots__`.
 snapshot-update: setup

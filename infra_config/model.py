@@ -92,6 +92,11 @@ class NetworkSettings(Strict):
 
     vpc_cidr: str = Field(description="IPv4 CIDR of the VPC, for example 10.10.0.0/16.")
     az_count: int = Field(default=3, ge=2, le=6, description="Availability zones used (2-6).")
+    availability_zones: list[str] = Field(
+        default_factory=list,
+        description="Zone names, one per AZ, in order (pinned: a zone that leaves the region's "
+        "list cannot shift the subnets). Empty: the first az_count available zones.",
+    )
     public_subnet_newbits: int = Field(
         default=8, ge=1, le=12,
         description="Bits added to the VPC prefix for each public subnet (/16 + 8 = /24).",
@@ -120,6 +125,14 @@ class NetworkSettings(Strict):
         if not 16 <= network.prefixlen <= 24:
             raise ValueError("use a prefix length between /16 and /24 (AWS VPC limits)")
         return value
+
+    @model_validator(mode="after")
+    def _zones_match_count(self) -> NetworkSettings:
+        zones = self.availability_zones
+        if zones and (len(zones) != self.az_count or len(set(zones)) != len(zones)):
+            raise ValueError(f"availability_zones {zones} must name az_count ({self.az_count}) "
+                             "different zones, or be empty to use the first available ones")
+        return self
 
     @model_validator(mode="after")
     def _subnets_fit(self) -> NetworkSettings:
@@ -379,6 +392,14 @@ class EnvironmentConfig(Strict):
     @classmethod
     def _names(cls, value: str) -> str:
         return _matches(_NAME, value, "use 2-32 lowercase letters, digits and hyphens")
+
+    @model_validator(mode="after")
+    def _zones_in_region(self) -> EnvironmentConfig:
+        for zone in self.network.availability_zones:
+            if not re.fullmatch(rf"{re.escape(self.aws.region)}[a-z]", zone):
+                raise ValueError(f"network.availability_zones: {zone!r} is not a zone of "
+                                 f"{self.aws.region}; use names such as {self.aws.region}a")
+        return self
 
     @property
     def name_prefix(self) -> str:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from cdktf import TerraformResourceLifecycle, Token
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
+from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
 from cdktf_cdktf_provider_aws.data_aws_partition import DataAwsPartition
 from cdktf_cdktf_provider_aws.eks_access_entry import EksAccessEntry
 from cdktf_cdktf_provider_aws.eks_access_policy_association import (
@@ -39,7 +41,7 @@ from cdktf_cdktf_provider_aws.launch_template import (
 )
 from constructs import Construct
 
-from infra_constructs.iam import managed_policy_arn, service_trust_policy
+from infra_constructs.iam import managed_policy_arn, policy_json, service_trust_policy
 from infra_constructs.irsa import IrsaRole, IrsaRoleProps
 
 CONTROL_PLANE_LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
@@ -109,6 +111,7 @@ class KubernetesCluster(Construct):
     """EKS control plane, IRSA, add-ons and managed node groups.
 
     - Secrets are envelope-encrypted with a customer-managed KMS key that rotates yearly.
+    - The VPC CNI enforces NetworkPolicies.
     - All five control-plane log types go to `/aws/eks/<name>/cluster` (bounded retention).
     - Authentication mode API (access entries); the creator gets no bootstrap admin rights.
     - Nodes run in the private subnets from a launch template requiring IMDSv2 with hop limit
@@ -125,11 +128,21 @@ class KubernetesCluster(Construct):
     def __init__(self, scope: Construct, id: str, *, props: EksClusterProps) -> None:
         super().__init__(scope, id)
         partition = DataAwsPartition(self, "partition").partition
+        account_id = DataAwsCallerIdentity(self, "account").account_id
         name = props.cluster_name
 
+        # The key policy AWS would apply by default, written out: the account administers the
+        # key through IAM (EKS uses it through the cluster role's grant).
         secrets_key = KmsKey(self, "secrets-key",
                              description=f"Envelope encryption of {name} Kubernetes secrets",
-                             enable_key_rotation=True, deletion_window_in_days=30)
+                             enable_key_rotation=True, deletion_window_in_days=30,
+                             policy=policy_json([{
+                                 "Sid": "AccountAdministersTheKeyThroughIam",
+                                 "Effect": "Allow",
+                                 "Principal": {"AWS": f"arn:{partition}:iam::{account_id}:root"},
+                                 "Action": "kms:*",
+                                 "Resource": "*",
+                             }]))
         KmsAlias(self, "secrets-key-alias", name=f"alias/{name}-eks-secrets",
                  target_key_id=secrets_key.key_id)
         log_group = CloudwatchLogGroup(self, "control-plane-logs",
@@ -186,6 +199,8 @@ class KubernetesCluster(Construct):
         cni_role = irsa("vpc-cni-role", "kube-system", "aws-node", "AmazonEKS_CNI_Policy")
         vpc_cni = EksAddon(self, "vpc-cni", cluster_name=cluster.name, addon_name="vpc-cni",
                            service_account_role_arn=cni_role.role_arn,
+                           # Enforce Kubernetes NetworkPolicies (the app's chart ships some).
+                           configuration_values=json.dumps({"enableNetworkPolicy": "true"}),
                            resolve_conflicts_on_create="OVERWRITE",
                            resolve_conflicts_on_update="OVERWRITE")
 

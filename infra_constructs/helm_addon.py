@@ -7,10 +7,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import yaml
 from cdktf import ITerraformDependable
 from cdktf_cdktf_provider_helm.release import Release
 from constructs import Construct
+
+from infra_constructs.chart_values import deep_merge, values_yaml
 
 _SEMVER = re.compile(r"^\d+\.\d+\.\d+$")
 _LITERAL_TEMPLATE = re.compile(r"\$\{(?!TfToken\[)")
@@ -81,38 +82,7 @@ class HelmAddon(Construct):
         )
 
 
-class _ValuesDumper(yaml.SafeDumper):
-    """YAML for people: no anchors/aliases, multi-line strings as literal blocks."""
-
-    def ignore_aliases(self, data: Any) -> bool:
-        return True
-
-
-def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
-    style = "|" if "\n" in value else None
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
-
-
-_ValuesDumper.add_representer(str, _represent_str)
-
-
-def values_yaml(values: Mapping[str, Any]) -> str:
-    """Chart values as YAML, keys in the order given."""
-    return yaml.dump(dict(values), Dumper=_ValuesDumper, sort_keys=False)
-
-
 def escape_terraform_templates(text: str) -> str:
     """`${...}` meant for the chart (JCasC's `${secret-key}`) escaped as `$${...}`, so that
     Terraform passes it through; cdktf's own token placeholders are left for cdktf to resolve."""
     return _LITERAL_TEMPLATE.sub("$${", text)
-
-
-def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
-    """`base` with `override` merged in: nested mappings merge, other values replace."""
-    merged = dict(base)
-    for key, value in override.items():
-        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
-            merged[key] = deep_merge(merged[key], value)
-        else:
-            merged[key] = value
-    return merged

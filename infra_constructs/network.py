@@ -39,6 +39,9 @@ class NetworkProps:
     cluster_name: EKS cluster whose load balancers and nodes use the subnets (required): the
         subnets carry `kubernetes.io/cluster/<cluster_name> = shared`.
     az_count: availability zones, at least 2 (default 3).
+    availability_zones: zone names, one per AZ, in order (default: none given, the first
+        `az_count` zones that are available and need no opt-in, from a data source). Pinned
+        names keep subnets in place if the region's list of zones ever changes.
     private_subnet_newbits / public_subnet_newbits: bits added to the VPC prefix for each
         private / public subnet (defaults 4 and 8: a /16 gives /20 private, /24 public).
     single_nat_gateway: one NAT gateway shared by all AZs (default False: one per AZ, so
@@ -51,6 +54,7 @@ class NetworkProps:
     cidr: str
     cluster_name: str
     az_count: int = 3
+    availability_zones: tuple[str, ...] = ()
     private_subnet_newbits: int = 4
     public_subnet_newbits: int = 8
     single_nat_gateway: bool = False
@@ -60,6 +64,9 @@ class NetworkProps:
         if self.az_count < 2:
             raise ValueError(f"NetworkProps.az_count: {self.az_count} must be at least 2 "
                              "(EKS needs subnets in two availability zones)")
+        if self.availability_zones and len(self.availability_zones) != self.az_count:
+            raise ValueError(f"NetworkProps.availability_zones: {self.availability_zones} must "
+                             f"name az_count ({self.az_count}) zones")
         plan_subnets(self.cidr, self.az_count, private_newbits=self.private_subnet_newbits,
                      public_newbits=self.public_subnet_newbits)
 
@@ -81,11 +88,7 @@ class Network(Construct):
         plan = plan_subnets(props.cidr, props.az_count,
                             private_newbits=props.private_subnet_newbits,
                             public_newbits=props.public_subnet_newbits)
-        zones = DataAwsAvailabilityZones(
-            self, "zones", state="available",
-            filter=[DataAwsAvailabilityZonesFilter(name="opt-in-status",
-                                                   values=["opt-in-not-required"])],
-        )
+        zone_names = list(props.availability_zones) or self._available_zones(props.az_count)
         vpc = Vpc(self, "vpc", cidr_block=props.cidr, enable_dns_support=True,
                   enable_dns_hostnames=True, tags={"Name": props.name})
         DefaultSecurityGroup(self, "default-security-group", vpc_id=vpc.id, ingress=[], egress=[])
@@ -98,7 +101,7 @@ class Network(Construct):
 
         public_subnets, private_subnets, private_route_tables, nat_gateways = [], [], [], []
         for index in range(props.az_count):
-            zone = Token.as_string(Fn.element(zones.names, index))
+            zone = zone_names[index]
             public = Subnet(
                 self, f"public-{index}", vpc_id=vpc.id, cidr_block=plan.public[index],
                 availability_zone=zone, map_public_ip_on_launch=False,
@@ -139,7 +142,16 @@ class Network(Construct):
         self.vpc_id: str = vpc.id
         self.private_subnet_ids: list[str] = [subnet.id for subnet in private_subnets]
         self.public_subnet_ids: list[str] = [subnet.id for subnet in public_subnets]
-        self.availability_zones = zones.names
+        self.availability_zones: list[str] = zone_names
+
+    def _available_zones(self, count: int) -> list[str]:
+        """The first `count` available zones that need no opt-in (read at plan time)."""
+        zones = DataAwsAvailabilityZones(
+            self, "zones", state="available",
+            filter=[DataAwsAvailabilityZonesFilter(name="opt-in-status",
+                                                   values=["opt-in-not-required"])],
+        )
+        return [Token.as_string(Fn.element(zones.names, index)) for index in range(count)]
 
     def _flow_logs(self, props: NetworkProps, vpc: Vpc) -> None:
         group = CloudwatchLogGroup(self, "flow-logs", name=f"/aws/vpc/{props.name}/flow-logs",

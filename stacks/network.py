@@ -22,6 +22,7 @@ class NetworkStack(EnvironmentStack):
             cidr=settings.vpc_cidr,
             cluster_name=cluster_name(config),
             az_count=settings.az_count,
+            availability_zones=tuple(settings.availability_zones),
             private_subnet_newbits=settings.private_subnet_newbits,
             public_subnet_newbits=settings.public_subnet_newbits,
             single_nat_gateway=settings.single_nat_gateway,

@@ -76,12 +76,13 @@ def shipped_config(environment: str = "dev") -> dict:
 
 
 def set_path(data: dict, path: str, value) -> dict:
-    """A deep copy of `data` with the dotted `path` (list indexes as numbers) set to `value`."""
+    """A deep copy of `data` with the dotted `path` (list indexes as numbers) set to `value`;
+    missing mappings on the way are created."""
     data = copy.deepcopy(data)
     *parents, last = [int(p) if p.isdigit() else p for p in path.split(".")]
     target = data
     for part in parents:
-        target = target[part]
+        target = target[part] if isinstance(part, int) else target.setdefault(part, {})
     target[last] = value
     return data
 

@@ -99,6 +99,18 @@ def test_bad_value_names_file_field_value_and_rule(tmp_path, path, value, expect
          "the prod API endpoint to the whole internet"),
         ("dev", "registry.cache_expire_days", 0,
          "registry.cache_expire_days: 0 is not allowed"),
+        ("prod", "network.availability_zones", ["eu-west-1a", "eu-west-1a", "eu-west-1b"],
+         "network: availability_zones ['eu-west-1a', 'eu-west-1a', 'eu-west-1b'] must name "
+         "az_count (3) different zones"),
+        ("dev", "network.availability_zones", ["us-east-1a", "us-east-1b"],
+         "(top level): network.availability_zones: 'us-east-1a' is not a zone of eu-west-1; use "
+         "names such as eu-west-1a"),
+        ("dev", "platform.jenkins.plugins", ["git:latest"],
+         "platform.jenkins.plugins: ['git:latest'] is not allowed: 'git:latest' is not pinned"),
+        ("dev", "platform.argocd.exposure", "ingress",
+         "platform.argocd: exposure 'ingress' needs ingress_host"),
+        ("dev", "platform.app.namespace", "Django",
+         "platform.app.namespace: 'Django' is not allowed: use a Kubernetes name"),
     ],
 )
 def test_cross_field_and_environment_rules(tmp_path, environment, path, value, expected):

@@ -7,27 +7,38 @@ import json
 
 import pytest
 
-from infra_constructs.network import NetworkProps
+from infra_constructs.network import Network, NetworkProps
 from infra_constructs.subnet_plan import plan_subnets
 
-from synth_helpers import only_resource, resources
+from synth_helpers import only_resource, resources, synth_construct
 
 
 def subnets(stack: dict, kind: str) -> list[dict]:
     return [s for s in resources(stack, "aws_subnet") if s["tags"]["Name"].split("-")[-2] == kind]
 
 
-@pytest.mark.parametrize(("environment", "az_count"), [("dev", 2), ("prod", 3)])
-def test_one_public_and_one_private_subnet_per_az(synth, environment, az_count):
+@pytest.mark.parametrize(("environment", "zones"), [
+    ("dev", ["eu-west-1a", "eu-west-1b"]),
+    ("prod", ["eu-west-1a", "eu-west-1b", "eu-west-1c"]),
+])
+def test_one_public_and_one_private_subnet_per_pinned_az(synth, environment, zones):
     stack = synth(environment).stacks["network"]
     for kind in ("public", "private"):
-        found = subnets(stack, kind)
-        assert len(found) == az_count
-        [zones] = stack["data"]["aws_availability_zones"]
-        assert [s["availability_zone"] for s in found] == [
-            f"${{element(data.aws_availability_zones.{zones}.names, {i})}}"
-            for i in range(az_count)
-        ]
+        assert [s["availability_zone"] for s in subnets(stack, kind)] == zones
+    assert "aws_availability_zones" not in stack.get("data", {})
+
+
+def test_without_pinned_zones_the_first_available_ones_are_used():
+    def build(stack):
+        Network(stack, "network", props=NetworkProps(
+            name="n", region="eu-west-1", cidr="10.0.0.0/16", cluster_name="c", az_count=2))
+
+    stack = json.loads(synth_construct(build))
+    [(key, zones)] = stack["data"]["aws_availability_zones"].items()
+    assert zones["state"] == "available"
+    assert zones["filter"] == [{"name": "opt-in-status", "values": ["opt-in-not-required"]}]
+    assert sorted(s["availability_zone"] for s in resources(stack, "aws_subnet")) == sorted(
+        [f"${{element(data.aws_availability_zones.{key}.names, {i})}}" for i in range(2)] * 2)
 
 
 def test_subnets_are_inside_the_vpc_and_do_not_overlap(prod):

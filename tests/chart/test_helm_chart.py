@@ -62,11 +62,15 @@ def test_strict_validation_rejects_an_unknown_field(render):
 def test_expected_objects_are_rendered(manifests, environment):
     kinds = sorted(manifest["kind"] for manifest in manifests)
     expected = {
-        "default": ["ConfigMap", "Deployment", "Job", "PodDisruptionBudget", "Service", "ServiceAccount"],
+        "default": ["ConfigMap", "Deployment", "Job", "NetworkPolicy", "NetworkPolicy", "PodDisruptionBudget",
+                    "Service", "ServiceAccount"],
         "dev": [
             "ConfigMap",
             "Deployment",
             "Job",
+            "NetworkPolicy",
+            "NetworkPolicy",
+            "NetworkPolicy",
             "PodDisruptionBudget",
             "Service",
             "Service",
@@ -78,12 +82,28 @@ def test_expected_objects_are_rendered(manifests, environment):
             "Deployment",
             "HorizontalPodAutoscaler",
             "Job",
+            "NetworkPolicy",
+            "NetworkPolicy",
             "PodDisruptionBudget",
             "Service",
             "ServiceAccount",
         ],
     }
     assert kinds == expected[environment]
+
+
+def test_every_object_is_placed_in_the_release_namespace(manifests):
+    assert {manifest["metadata"].get("namespace") for manifest in manifests} == {"django"}
+
+
+def test_network_policies_admit_only_the_web_port_and_can_be_turned_off(manifests, render):
+    policies = {m["metadata"]["name"]: m for m in manifests if m["kind"] == "NetworkPolicy"}
+    web = next(p for name, p in policies.items() if not name.endswith(("-migrate", "-postgresql")))
+    assert web["spec"]["ingress"] == [{"ports": [{"port": "http", "protocol": "TCP"}]}]
+    migrate = next(p for name, p in policies.items() if name.endswith("-migrate"))
+    assert "ingress" not in migrate["spec"] and migrate["spec"]["policyTypes"] == ["Ingress"]
+    turned_off = render("default", {"networkPolicy": {"enabled": False}})
+    assert not [m for m in turned_off if m["kind"] == "NetworkPolicy"]
 
 
 def test_no_secret_object_is_rendered(manifests):

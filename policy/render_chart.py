@@ -1,0 +1,74 @@
+"""Render helm/django-app with the real Helm engine for every shipped values file.
+
+`python -m policy.render_chart OUT_DIR` writes OUT_DIR/<values set>/<template>.yaml for each
+values set: `default` (values.yaml alone), `dev` (+ values-dev.yaml), `prod` (+ values-prod.yaml),
+layered the way `helm template -f values-<env>.yaml` layers them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+from pathlib import Path
+
+import helm_python
+import yaml
+
+from infra_constructs.chart_values import deep_merge
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+CHART_DIR = REPO_ROOT / "helm" / "django-app"
+RELEASE_NAME = "django-app"
+NAMESPACE = "django"
+
+VALUES_SETS = {
+    "default": (),
+    "dev": ("values-dev.yaml",),
+    "prod": ("values-prod.yaml",),
+}
+"""Values files layered on the chart's values.yaml, per rendered set."""
+
+DEPLOYED_IMAGE = {
+    "repository": "123456789012.dkr.ecr.eu-west-1.amazonaws.com/djeks/django-app",
+    "tag": "3f9c2e1",
+}
+"""What the Argo CD Application and the Jenkins tag bump supply: an ECR URI and a short commit SHA."""
+
+
+def user_values(values_set: str, overrides: dict | None = None) -> dict:
+    """The values a deployment of `values_set` passes to Helm (on top of the chart's
+    values.yaml), layered as Helm layers `-f` files, then `overrides`."""
+    values: dict = {"image": dict(DEPLOYED_IMAGE)}
+    for file_name in VALUES_SETS[values_set]:
+        values = deep_merge(values, yaml.safe_load((CHART_DIR / file_name).read_text()) or {})
+    return deep_merge(values, overrides or {})
+
+
+def render_all(out_dir: Path) -> list[Path]:
+    """Render every values set into `out_dir/<set>/`, replacing what was there; returns the files written."""
+    shutil.rmtree(out_dir, ignore_errors=True)
+    written = []
+    with helm_python.Chart.load(CHART_DIR) as chart:
+        for values_set in VALUES_SETS:
+            rendered = chart.render(values=user_values(values_set), name=RELEASE_NAME, namespace=NAMESPACE)
+            for template, text in sorted(rendered.items()):
+                if not template.endswith(".yaml") or not text.strip():
+                    continue
+                target = out_dir / values_set / template
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_text(text)
+                written.append(target)
+    return written
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("out_dir", type=Path, help="directory to write the rendered manifests into")
+    args = parser.parse_args(argv)
+    written = render_all(args.out_dir)
+    chart = CHART_DIR.relative_to(REPO_ROOT)
+    print(f"rendered {chart} for {', '.join(VALUES_SETS)}: {len(written)} files in {args.out_dir}")
+
+
+if __name__ == "__main__":
+    main()
