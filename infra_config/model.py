@@ -388,6 +388,15 @@ class EnvironmentConfig(Strict):
     charts: ChartVersions = Field(default_factory=ChartVersions)
     platform: PlatformSettings = Field(default_factory=PlatformSettings)
 
+    @field_validator("tags")
+    @classmethod
+    def _tags(cls, tags: dict[str, str]) -> dict[str, str]:
+        for key, value in tags.items():
+            if not 1 <= len(key) <= 128 or key.lower().startswith("aws:") or len(value) > 256:
+                raise ValueError(f"tag {key!r}: keys have 1-128 characters and do not start "
+                                 "with 'aws:'; values have at most 256 characters")
+        return tags
+
     @field_validator("project", "environment")
     @classmethod
     def _names(cls, value: str) -> str:

@@ -67,6 +67,8 @@ def test_shipped_environments_are_valid(environment):
         ("charts.jenkins", "latest", "charts.jenkins: 'latest' is not allowed: String should "
          "match pattern"),
         ("project", "My Project", "project: 'My Project' is not allowed: use 2-32 lowercase"),
+        ("tags", {"aws:owner": "x"}, "tags: tag 'aws:owner': keys have 1-128 characters and do "
+         "not start with 'aws:'"),
     ],
 )
 def test_bad_value_names_file_field_value_and_rule(tmp_path, path, value, expected):
