@@ -31,7 +31,7 @@ PY_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.package-lock.json
 PG_STAMP := $(VENV)/.postgresql
 
-.PHONY: setup synth test test-django policy clean snapshot-update
+.PHONY: setup synth test test-django policy clean snapshot-update bench
 
 setup: $(PY_STAMP) $(NODE_STAMP)
 
@@ -110,6 +110,11 @@ test-django: $(DJANGO_VENV)/.installed $(PG_STAMP)
 
 clean:
 	rm -rf $(OUT) $(OUT).next $(OUT).previous .pytest_cache $(POLICY_OUT)
+
+# Synth speed: `python main.py` for ENV with lazy and with eager provider loading, 3 runs each:
+# median wall time, peak memory of the process tree, ratio (README, "Synth speed").
+bench: setup
+	INFRA_CONFIG_DIR=$(CONFIG_DIR) $(PY) bench/synth_bench.py --env $(ENV)
 
 # Rewrite the synth snapshots after an intended change; review `git diff tests/__snapshots__`.
 snapshot-update: setup

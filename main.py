@@ -8,14 +8,23 @@ from __future__ import annotations
 import os
 import sys
 
-from cdktf import App
+from infra_constructs import provider_loader
 
-from infra_config import DEFAULT_ENVIRONMENT, ConfigError, EnvironmentConfig, load_config
-from stacks.backend import BackendStack
-from stacks.cluster import ClusterStack
-from stacks.network import NetworkStack
-from stacks.platform import PlatformStack
-from stacks.registry import RegistryStack
+provider_loader.install()  # first: before cdktf starts the jsii kernel (README, "Synth speed")
+
+from cdktf import App  # noqa: E402
+
+from infra_config import (  # noqa: E402
+    DEFAULT_ENVIRONMENT,
+    ConfigError,
+    EnvironmentConfig,
+    load_config,
+)
+from stacks.backend import BackendStack  # noqa: E402
+from stacks.cluster import ClusterStack  # noqa: E402
+from stacks.network import NetworkStack  # noqa: E402
+from stacks.platform import PlatformStack  # noqa: E402
+from stacks.registry import RegistryStack  # noqa: E402
 
 
 def build_app(config: EnvironmentConfig, outdir: str | None = None) -> App:

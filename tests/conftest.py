@@ -6,6 +6,7 @@ import os
 
 import pytest
 
+from infra_constructs import provider_loader
 from synth_helpers import REPO_ROOT, SynthResult, synthesize
 
 # jsii (in this process and in subprocesses) runs on the Node pinned in package.json, as under
@@ -13,6 +14,8 @@ from synth_helpers import REPO_ROOT, SynthResult, synthesize
 os.environ["PATH"] = f"{REPO_ROOT / 'node_modules' / '.bin'}{os.pathsep}{os.environ['PATH']}"
 # As in the Makefile: the frozen provider bindings trigger a Node deprecation warning.
 os.environ["NODE_OPTIONS"] = "--no-deprecation"
+# Providers load lazily in the tests too, as in main.py: before any test module imports cdktf.
+provider_loader.install()
 
 
 @pytest.fixture(scope="session")
