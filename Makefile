@@ -31,7 +31,7 @@ PY_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.package-lock.json
 PG_STAMP := $(VENV)/.postgresql
 
-.PHONY: setup synth test test-django policy clean snapshot-update bench
+.PHONY: setup synth test test-django policy clean snapshot-update bench rehearse
 
 setup: $(PY_STAMP) $(NODE_STAMP)
 
@@ -110,6 +110,15 @@ test-django: $(DJANGO_VENV)/.installed $(PG_STAMP)
 
 clean:
 	rm -rf $(OUT) $(OUT).next $(OUT).previous .pytest_cache $(POLICY_OUT)
+
+# Provider filesystem mirror (hashicorp/aws inside) for the deploy rehearsal's terraform runs.
+export TF_PLUGIN_MIRROR ?= /opt/tf-plugins
+
+# Deploy rehearsal (README "Deploy rehearsal"): real Terraform applies ENV's stacks to an AWS API
+# emulator (moto) on 127.0.0.1, checks what they promise, proves the locks and tears it all down.
+# Fails with one line when terraform >= 1.10 or the provider mirror is missing.
+rehearse: setup
+	$(PY) -m rehearsal $(ENV)
 
 # Synth speed: `python main.py` for ENV with lazy and with eager provider loading, 3 runs each:
 # median wall time, peak memory of the process tree, ratio (README, "Synth speed").

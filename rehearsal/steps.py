@@ -1,0 +1,81 @@
+"""The rehearsal, step by step: what `python -m rehearsal` runs and `tests/rehearsal` tests.
+
+Each step raises (`RehearsalFailure`, `PromiseBroken`, `TerraformFailed`) when it does not go
+as the README says; the steps only make sense in this order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from infra_config import EnvironmentConfig
+from rehearsal.checks import PROMISES, leftovers
+from rehearsal.deploy import DEPLOY_WAVES, Rehearsal, RehearsalFailure
+from rehearsal.drift import drift, known_emulator_drift
+
+LOCKED_STACK = "network"
+"""The stack whose state a `terraform console` locks while a second run tries to plan."""
+PLANTED_LOCK_STACK = "registry"
+"""The stack whose state gets a lock planted as another holder would leave it."""
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step: `run(rehearsal, config)` raises when the step does not go as documented."""
+
+    title: str
+    run: Callable[[Rehearsal, EnvironmentConfig], None]
+
+
+def _second_plans(rehearsal: Rehearsal, config: EnvironmentConfig) -> None:
+    """Every stack after the backend (whose own second plan is part of the migration)."""
+    names = tuple(name for wave in DEPLOY_WAVES[1:] for name in wave)
+    for name, plan in rehearsal.planned_changes_of(names).items():
+        found, known = drift(plan), known_emulator_drift(rehearsal.copy_of(name))
+        if found != known:
+            raise RehearsalFailure(f"{name}: the second plan changes {found or 'nothing'}, "
+                                   f"the emulator's known drift is {known or 'nothing'}")
+
+
+def _held_lock(rehearsal: Rehearsal, config: EnvironmentConfig) -> None:
+    with rehearsal.holding_state_lock(LOCKED_STACK):
+        rehearsal.prove_second_run_refused(LOCKED_STACK)
+    if rehearsal.lock_holders(LOCKED_STACK):
+        raise RehearsalFailure(f"{LOCKED_STACK}: the lock outlived the run that held it")
+
+
+def _planted_lock(holder: str) -> Callable[[Rehearsal, EnvironmentConfig], None]:
+    def prove(rehearsal: Rehearsal, config: EnvironmentConfig) -> None:
+        with rehearsal.planted_lock(PLANTED_LOCK_STACK, holder):
+            rehearsal.prove_second_run_refused(PLANTED_LOCK_STACK)
+            if rehearsal.lock_holders(PLANTED_LOCK_STACK) != {holder}:
+                raise RehearsalFailure(f"{PLANTED_LOCK_STACK}: the refused run left a lock")
+    return prove
+
+
+def _check(promise) -> Callable[[Rehearsal, EnvironmentConfig], None]:
+    return lambda rehearsal, config: promise(rehearsal.emulator, config)
+
+
+def _nothing_left(rehearsal: Rehearsal, config: EnvironmentConfig) -> None:
+    if left := leftovers(rehearsal.emulator):
+        raise RehearsalFailure(f"left behind: {'; '.join(left)}")
+
+
+STEPS = (
+    Step("bootstrap: apply backend on local state",
+         lambda rehearsal, config: rehearsal.bootstrap_backend()),
+    Step("migrate the backend's state into its bucket, plan shows no changes",
+         lambda rehearsal, config: rehearsal.migrate_backend_state()),
+    Step("deploy network+registry, then cluster, on the S3 backend",
+         lambda rehearsal, config: rehearsal.deploy_the_rest()),
+    *(Step(f"promise: {promise.__name__}", _check(promise)) for promise in PROMISES),
+    Step("second plans change nothing but the emulator's known drift", _second_plans),
+    Step(f"a run holding the {LOCKED_STACK} lock refuses a second run", _held_lock),
+    Step("an S3 lockfile alone refuses a run", _planted_lock("s3-lockfile")),
+    Step("a DynamoDB lock item alone refuses a run", _planted_lock("dynamodb")),
+    Step("destroy cluster+registry, network, then backend (state back to local)",
+         lambda rehearsal, config: rehearsal.destroy_all()),
+    Step("nothing is left behind", _nothing_left),
+)

@@ -1,0 +1,23 @@
+"""The stacks to rehearse, synthesized in this process by the app's own `build_app`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from infra_config import EnvironmentConfig
+from main import build_app
+
+
+def synthesize_stacks(config: EnvironmentConfig, outdir: Path) -> dict[str, dict]:
+    """Every stack of the environment as `cdktf synth` writes it, by stack name."""
+    build_app(config, str(outdir)).synth()
+    manifest = json.loads((outdir / "manifest.json").read_text())
+    return {name: json.loads((outdir / stack["synthesizedStackPath"]).read_text())
+            for name, stack in manifest["stacks"].items()}
+
+
+def backend_stack_on_s3(config: EnvironmentConfig, outdir: Path) -> dict:
+    """The backend stack as README step 2 synthesizes it, `state.backend_stack_state: s3`."""
+    state = config.state.model_copy(update={"backend_stack_state": "s3"})
+    return synthesize_stacks(config.model_copy(update={"state": state}), outdir)["backend"]
