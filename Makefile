@@ -31,7 +31,7 @@ PY_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.package-lock.json
 PG_STAMP := $(VENV)/.postgresql
 
-.PHONY: setup synth test test-django policy clean snapshot-update bench rehearse
+.PHONY: setup synth test test-django policy clean snapshot-update bench rehearse lint fix
 
 setup: $(PY_STAMP) $(NODE_STAMP)
 
@@ -71,9 +71,19 @@ synth: setup
 	rm -rf $(OUT).previous
 	@echo "synthesized environment '$(ENV)' into $(OUT)/stacks/"
 
-# The policy gate runs first, so that pytest's summary is the last thing a run prints.
-test: setup $(PG_STAMP) policy
+# Lint first (cheapest), then the policy gate, so that pytest's summary is the last thing printed.
+test: setup $(PG_STAMP) lint policy
 	$(PY) -m pytest
+
+# ruff for the whole tree (pyproject.toml [tool.ruff]): lint rules and formatting, both checked.
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+# Apply ruff's safe fixes and formatting; review the diff.
+fix: setup
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
 
 POLICY_VENV := .venv-policy
 POLICY_STAMP := $(POLICY_VENV)/.installed

@@ -73,8 +73,14 @@ def measure(command: list[str], env: dict[str, str]) -> Measurement:
     """Run `command` in the repository; its wall time and the peak RSS of its process tree."""
     peak = 0
     started = time.perf_counter()
-    process = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        command,
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     done = threading.Event()
 
     def sample() -> None:
@@ -100,8 +106,11 @@ def same_files(left: Path, right: Path) -> bool:
     if comparison.left_only or comparison.right_only or comparison.funny_files:
         return False
     _, mismatch, errors = filecmp.cmpfiles(left, right, comparison.common_files, shallow=False)
-    return not mismatch and not errors and all(
-        same_files(left / name, right / name) for name in comparison.common_dirs)
+    return (
+        not mismatch
+        and not errors
+        and all(same_files(left / name, right / name) for name in comparison.common_dirs)
+    )
 
 
 @dataclass(frozen=True)
@@ -112,8 +121,9 @@ class Variant:
 
 
 LAZY_SYNTH = Variant("lazy providers (default)", {}, "lazy")
-EAGER_SYNTH = Variant("eager providers (INFRA_EAGER_PROVIDERS=1)", {"INFRA_EAGER_PROVIDERS": "1"},
-                      "eager")
+EAGER_SYNTH = Variant(
+    "eager providers (INFRA_EAGER_PROVIDERS=1)", {"INFRA_EAGER_PROVIDERS": "1"}, "eager"
+)
 
 
 def main(argv: list[str]) -> int:
@@ -135,21 +145,31 @@ def main(argv: list[str]) -> int:
                 shutil.rmtree(outdir, ignore_errors=True)  # nothing is reused between runs
                 env = {**base_env, **variant.extra_env, "CDKTF_OUTDIR": str(outdir)}
                 results[variant.label].append(measure(SYNTH, env))
-                print(f"round {round_number}/{args.runs}: {variant.label}: "
-                      f"{results[variant.label][-1].wall_s:.1f} s", file=sys.stderr, flush=True)
+                print(
+                    f"round {round_number}/{args.runs}: {variant.label}: "
+                    f"{results[variant.label][-1].wall_s:.1f} s",
+                    file=sys.stderr,
+                    flush=True,
+                )
         lazy_out, eager_out = (Path(scratch) / v.outdir_name for v in (LAZY_SYNTH, EAGER_SYNTH))
         identical = same_files(lazy_out, eager_out)
         stack_count = len(json.loads((lazy_out / "manifest.json").read_text())["stacks"])
 
-    print(f"\nenvironment '{args.env}', {stack_count} stacks; {args.runs} runs each; "
-          f"{os.cpu_count()} CPUs; Python {sys.version.split()[0]}, Node {_node_version()}")
+    print(
+        f"\nenvironment '{args.env}', {stack_count} stacks; {args.runs} runs each; "
+        f"{os.cpu_count()} CPUs; Python {sys.version.split()[0]}, Node {_node_version()}"
+    )
     print(f"{'full synth (python main.py)':44} {'median wall':>12} {'peak RSS of tree':>17}")
     for label, runs in results.items():
-        print(f"{label:44} {_median_wall(runs):>10.1f} s "
-              f"{max(run.peak_rss_bytes for run in runs) / 1e9:>14.2f} GB")
+        print(
+            f"{label:44} {_median_wall(runs):>10.1f} s "
+            f"{max(run.peak_rss_bytes for run in runs) / 1e9:>14.2f} GB"
+        )
     speedup = _median_wall(results[EAGER_SYNTH.label]) / _median_wall(results[LAZY_SYNTH.label])
-    print(f"\nlazy is {speedup:.1f}x faster than eager; "
-          f"synthesized files identical: {'yes' if identical else 'NO'}")
+    print(
+        f"\nlazy is {speedup:.1f}x faster than eager; "
+        f"synthesized files identical: {'yes' if identical else 'NO'}"
+    )
     return 0 if identical else 1
 
 

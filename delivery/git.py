@@ -27,7 +27,9 @@ class Git:
             check=False,
         )
         if completed.returncode != 0:
-            output = "\n".join(part for part in (completed.stderr.strip(), completed.stdout.strip()) if part)
+            output = "\n".join(
+                part for part in (completed.stderr.strip(), completed.stdout.strip()) if part
+            )
             output = output or f"exit status {completed.returncode}"
             raise GitError(f"git {' '.join(args)} failed: {' | '.join(output.splitlines())}")
         return completed.stdout
@@ -39,7 +41,7 @@ class Git:
         return bool(self.run("status", "--porcelain", "--untracked-files=no").strip())
 
     def fetch_branch(self, remote, branch):
-        """Fetch `branch` from `remote` into its remote-tracking ref and return the fetched commit."""
+        """Fetch `branch` from `remote` into its remote-tracking ref; return the fetched commit."""
         tracking_ref = f"refs/remotes/{remote}/{branch}"
         self.run("fetch", "--quiet", "--no-tags", remote, f"+refs/heads/{branch}:{tracking_ref}")
         return self.rev_parse(tracking_ref)
@@ -56,11 +58,21 @@ class Git:
             "GIT_COMMITTER_EMAIL": author_email,
         }
         self.run("add", "--", str(path))
-        self.run("-c", "commit.gpgsign=false", "commit", "--quiet", "--message", message, "--", str(path), env=identity)
+        self.run(
+            "-c",
+            "commit.gpgsign=false",
+            "commit",
+            "--quiet",
+            "--message",
+            message,
+            "--",
+            str(path),
+            env=identity,
+        )
         return self.rev_parse("HEAD")
 
     def push(self, remote, branch):
-        """Push HEAD to `branch` on `remote`; return None on success, git's error output on rejection."""
+        """Push HEAD to `branch` on `remote`: None on success, git's error output on rejection."""
         try:
             self.run("push", "--porcelain", remote, f"HEAD:refs/heads/{branch}")
         except GitError as error:

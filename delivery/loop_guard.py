@@ -35,7 +35,9 @@ def decide(git, revision):
             f"(shallow checkout?): skip without checking for commits in between"
         )
     human_commits = [
-        commit for commit in git.commits_between(deployed, head) if not is_bot_commit(git.commit_message(commit))
+        commit
+        for commit in git.commits_between(deployed, head)
+        if not is_bot_commit(git.commit_message(commit))
     ]
     if human_commits:
         return EXIT_BUILD, (
@@ -46,7 +48,9 @@ def decide(git, revision):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m delivery.loop_guard", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m delivery.loop_guard", description=__doc__.split("\n\n")[0]
+    )
     parser.add_argument("--repo-dir", default=".", help="git work tree (default: .)")
     parser.add_argument("--revision", default="HEAD", help="commit to judge (default: HEAD)")
     arguments = parser.parse_args(argv)

@@ -40,7 +40,9 @@ class BumpFailed(Exception):
 
 def validate_tag(tag):
     if tag in REFUSED_TAGS:
-        raise InvalidInput(f"tag {tag!r} is refused: deploy an immutable tag such as the commit SHA")
+        raise InvalidInput(
+            f"tag {tag!r} is refused: deploy an immutable tag such as the commit SHA"
+        )
     if not TAG_PATTERN.match(tag):
         raise InvalidInput(f"tag {tag!r} is not a valid image tag (expected {TAG_PATTERN.pattern})")
 
@@ -68,11 +70,15 @@ def bump(repo_dir, values_file, key, tag, remote, branch, author_name, author_em
             commit = git.commit_file(values_file, message, author_name, author_email)
             rejection = git.push(remote, branch)
             if rejection is None:
-                return f"pushed {commit[:12]} to {remote}/{branch}: {key} = {tag} (attempt {attempt}/{max_attempts})"
+                return (
+                    f"pushed {commit[:12]} to {remote}/{branch}: {key} = {tag} "
+                    f"(attempt {attempt}/{max_attempts})"
+                )
             if git.fetch_branch(remote, branch) == base:
                 raise BumpFailed(f"push to {remote}/{branch} rejected: {rejection}")
             print(
-                f"tag_bump: {remote}/{branch} moved during attempt {attempt}/{max_attempts}; retrying on its new tip",
+                f"tag_bump: {remote}/{branch} moved during attempt {attempt}/{max_attempts}; "
+                "retrying on its new tip",
                 file=sys.stderr,
             )
     except GitError as error:
@@ -81,7 +87,9 @@ def bump(repo_dir, values_file, key, tag, remote, branch, author_name, author_em
 
 
 def parse_arguments(argv):
-    parser = argparse.ArgumentParser(prog="python -m delivery.tag_bump", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m delivery.tag_bump", description=__doc__.split("\n\n")[0]
+    )
     parser.add_argument("--values-file", required=True, help="values file, relative to --repo-dir")
     parser.add_argument("--key", default="image.tag", help="dotted key to set (default: image.tag)")
     parser.add_argument("--tag", required=True, help="the new image tag")
@@ -90,7 +98,12 @@ def parse_arguments(argv):
     parser.add_argument("--branch", default="main")
     parser.add_argument("--author-name", required=True, help="name of the bot identity")
     parser.add_argument("--author-email", required=True, help="email of the bot identity")
-    parser.add_argument("--max-attempts", type=int, default=3, help="pushes to try when the branch moves (default: 3)")
+    parser.add_argument(
+        "--max-attempts",
+        type=int,
+        default=3,
+        help="pushes to try when the branch moves (default: 3)",
+    )
     return parser.parse_args(argv)
 
 

@@ -45,7 +45,9 @@ def _find(text, path, dotted_key):
     try:
         node = YAML(typ="rt").compose(text)
     except YAMLError as error:
-        raise ValuesFileError(f"{path}: not a single valid YAML document: {error.problem}") from None
+        raise ValuesFileError(
+            f"{path}: not a single valid YAML document: {error.problem}"
+        ) from None
 
     walked = []
     key_node = None
@@ -91,4 +93,6 @@ def _check_only_the_key_changed(original, updated, keys, new_value, path):
         target = target[key]
     target[keys[-1]] = new_value
     if safe.load(updated) != expected:
-        raise ValuesFileError(f"{path}: editing {'.'.join(keys)} in place would change other values; edit it by hand")
+        raise ValuesFileError(
+            f"{path}: editing {'.'.join(keys)} in place would change other values; edit it by hand"
+        )

@@ -7,7 +7,9 @@ import sys
 
 def main():
     """Run a management command; `test` defaults to the test settings, anything else to local."""
-    default_settings = "config.settings.test" if sys.argv[1:2] == ["test"] else "config.settings.local"
+    default_settings = (
+        "config.settings.test" if sys.argv[1:2] == ["test"] else "config.settings.local"
+    )
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", default_settings)
     from django.core.management import execute_from_command_line
 

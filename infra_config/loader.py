@@ -53,8 +53,9 @@ def load_config(environment: str, directory: Path | None = None) -> EnvironmentC
         problem = getattr(error, "problem", None) or str(error).splitlines()[0]
         raise ConfigError(f"{shown}: invalid YAML{where}: {problem}") from None
     if not isinstance(data, dict):
-        raise ConfigError(f"{shown}: expected a mapping of settings at the top level, "
-                          f"got {type(data).__name__}")
+        raise ConfigError(
+            f"{shown}: expected a mapping of settings at the top level, got {type(data).__name__}"
+        )
     try:
         config = EnvironmentConfig.model_validate(data, context={"environment": environment})
     except ValidationError as error:
@@ -120,8 +121,14 @@ def _allowed_keys(parent: tuple[Any, ...]) -> list[str]:
         if isinstance(part, int):
             continue
         annotation = model.model_fields[part].annotation
-        model = next((arg for arg in (annotation, *get_args(annotation)) if isinstance(arg, type)
-                      and issubclass(arg, BaseModel)), None)
+        model = next(
+            (
+                arg
+                for arg in (annotation, *get_args(annotation))
+                if isinstance(arg, type) and issubclass(arg, BaseModel)
+            ),
+            None,
+        )
         if model is None:
             return []
     return list(model.model_fields)

@@ -59,7 +59,9 @@ class StateSettings(Strict):
     bucket: str = Field(description="Globally unique S3 bucket name for Terraform state.")
     lock_table: str = Field(description="DynamoDB table for state locks (hash key LockID).")
     noncurrent_version_expiration_days: int = Field(
-        default=90, ge=1, le=3650,
+        default=90,
+        ge=1,
+        le=3650,
         description="Days a superseded state version is kept before S3 expires it (default 90).",
     )
     backend_stack_state: Literal["local", "s3"] = Field(
@@ -74,7 +76,8 @@ class StateSettings(Strict):
     @classmethod
     def _bucket(cls, value: str) -> str:
         return _matches(
-            _S3_BUCKET, value,
+            _S3_BUCKET,
+            value,
             "use 3-63 lowercase letters, digits, dots or hyphens, starting and ending with a "
             "letter or digit (S3 bucket naming rules)",
         )
@@ -98,11 +101,15 @@ class NetworkSettings(Strict):
         "list cannot shift the subnets). Empty: the first az_count available zones.",
     )
     public_subnet_newbits: int = Field(
-        default=8, ge=1, le=12,
+        default=8,
+        ge=1,
+        le=12,
         description="Bits added to the VPC prefix for each public subnet (/16 + 8 = /24).",
     )
     private_subnet_newbits: int = Field(
-        default=4, ge=1, le=12,
+        default=4,
+        ge=1,
+        le=12,
         description="Bits added to the VPC prefix for each private subnet (/16 + 4 = /20).",
     )
     single_nat_gateway: bool = Field(
@@ -120,8 +127,9 @@ class NetworkSettings(Strict):
         try:
             network = ipaddress.IPv4Network(value, strict=True)
         except ValueError:
-            raise ValueError("use an IPv4 network in CIDR form with host bits zero, "
-                             "such as 10.10.0.0/16") from None
+            raise ValueError(
+                "use an IPv4 network in CIDR form with host bits zero, such as 10.10.0.0/16"
+            ) from None
         if not 16 <= network.prefixlen <= 24:
             raise ValueError("use a prefix length between /16 and /24 (AWS VPC limits)")
         return value
@@ -130,14 +138,20 @@ class NetworkSettings(Strict):
     def _zones_match_count(self) -> NetworkSettings:
         zones = self.availability_zones
         if zones and (len(zones) != self.az_count or len(set(zones)) != len(zones)):
-            raise ValueError(f"availability_zones {zones} must name az_count ({self.az_count}) "
-                             "different zones, or be empty to use the first available ones")
+            raise ValueError(
+                f"availability_zones {zones} must name az_count ({self.az_count}) "
+                "different zones, or be empty to use the first available ones"
+            )
         return self
 
     @model_validator(mode="after")
     def _subnets_fit(self) -> NetworkSettings:
-        plan_subnets(self.vpc_cidr, self.az_count, private_newbits=self.private_subnet_newbits,
-                     public_newbits=self.public_subnet_newbits)
+        plan_subnets(
+            self.vpc_cidr,
+            self.az_count,
+            private_newbits=self.private_subnet_newbits,
+            public_newbits=self.public_subnet_newbits,
+        )
         return self
 
 
@@ -192,8 +206,10 @@ class ClusterSettings(Strict):
     @classmethod
     def _version(cls, value: str) -> str:
         if value not in SUPPORTED_EKS_VERSIONS:
-            raise ValueError(f"use one of the supported EKS versions {', '.join(SUPPORTED_EKS_VERSIONS)}"
-                             " (quote it in YAML: \"1.34\")")
+            raise ValueError(
+                f"use one of the supported EKS versions {', '.join(SUPPORTED_EKS_VERSIONS)}"
+                ' (quote it in YAML: "1.34")'
+            )
         return value
 
     @field_validator("endpoint_public_access_cidrs")
@@ -206,17 +222,22 @@ class ClusterSettings(Strict):
             except ValueError:
                 raise ValueError(f"{value!r} is not an IPv4 CIDR such as 203.0.113.0/24") from None
             if network.prefixlen == 0 and environment in PRODUCTION_ENVIRONMENTS:
-                raise ValueError(f"{value!r} opens the {environment} API endpoint to the whole "
-                                 "internet; list your egress ranges, or [] for a private endpoint")
+                raise ValueError(
+                    f"{value!r} opens the {environment} API endpoint to the whole "
+                    "internet; list your egress ranges, or [] for a private endpoint"
+                )
         return values
 
     @field_validator("admin_principal_arns")
     @classmethod
     def _arns(cls, values: list[str]) -> list[str]:
         for value in values:
-            _matches(_IAM_ARN, value,
-                     f"{value!r} is not an IAM role or user ARN such as "
-                     "arn:aws:iam::123456789012:role/platform-admin")
+            _matches(
+                _IAM_ARN,
+                value,
+                f"{value!r} is not an IAM role or user ARN such as "
+                "arn:aws:iam::123456789012:role/platform-admin",
+            )
         return values
 
 
@@ -231,15 +252,18 @@ class RegistrySettings(Strict):
         default=7, ge=1, le=365, description="Days before untagged images expire (default 7)."
     )
     cache_expire_days: int = Field(
-        default=14, ge=1, le=365,
+        default=14,
+        ge=1,
+        le=365,
         description="Days Kaniko layer-cache images are kept in the cache repository (default 14).",
     )
 
     @field_validator("repository_name")
     @classmethod
     def _repository(cls, value: str) -> str:
-        return _matches(_ECR_REPOSITORY, value,
-                        "use lowercase letters, digits and . _ - / (ECR naming rules)")
+        return _matches(
+            _ECR_REPOSITORY, value, "use lowercase letters, digits and . _ - / (ECR naming rules)"
+        )
 
 
 class GitOpsSettings(Strict):
@@ -250,8 +274,10 @@ class GitOpsSettings(Strict):
     chart_path: str = Field(default="helm/django-app", description="Path of the Django chart.")
     jenkinsfile_path: str = Field(default="Jenkinsfile", description="Pipeline script path.")
     bot_name: str = Field(default="Jenkins tag bump", description="Author of tag-bump commits.")
-    bot_email: str = Field(default="jenkins-bot@users.noreply.github.com",
-                           description="Author email of tag-bump commits.")
+    bot_email: str = Field(
+        default="jenkins-bot@users.noreply.github.com",
+        description="Author email of tag-bump commits.",
+    )
 
     @field_validator("repo_url")
     @classmethod
@@ -264,8 +290,11 @@ _PLUGIN = re.compile(r"^[A-Za-z0-9_.-]+:(?!latest$)[A-Za-z0-9_.-]+$")
 
 
 def _kubernetes_name(value: str) -> str:
-    return _matches(_K8S_NAME, value, "use a Kubernetes name: lowercase letters, digits and '-', "
-                                      "at most 63 characters")
+    return _matches(
+        _K8S_NAME,
+        value,
+        "use a Kubernetes name: lowercase letters, digits and '-', at most 63 characters",
+    )
 
 
 DEFAULT_JENKINS_PLUGINS = (
@@ -294,8 +323,10 @@ class JenkinsSettings(Strict):
     )
     job_name: str = Field(default="django-app", description="Name of the pipeline job.")
     storage_size_gib: int = Field(default=20, ge=8, le=1000, description="JENKINS_HOME size.")
-    plugins: list[str] = Field(default_factory=lambda: list(DEFAULT_JENKINS_PLUGINS),
-                               description="Plugins as name:version, every one pinned.")
+    plugins: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_JENKINS_PLUGINS),
+        description="Plugins as name:version, every one pinned.",
+    )
 
     @field_validator("namespace", "admin_secret", "git_credentials_secret", "job_name")
     @classmethod
@@ -320,7 +351,9 @@ class ArgoCdSettings(Strict):
         "an internet-facing load balancer, or an Ingress for `ingress_host`.",
     )
     ingress_host: str | None = Field(default=None, description="Host name when exposure=ingress.")
-    ingress_class_name: str = Field(default="alb", description="IngressClass when exposure=ingress.")
+    ingress_class_name: str = Field(
+        default="alb", description="IngressClass when exposure=ingress."
+    )
     admin_enabled: bool = Field(
         default=True,
         description="Keep the built-in admin account; set false once SSO or other accounts exist.",
@@ -334,8 +367,9 @@ class ArgoCdSettings(Strict):
     @model_validator(mode="after")
     def _ingress_needs_host(self) -> ArgoCdSettings:
         if self.exposure == "ingress" and not self.ingress_host:
-            raise ValueError("exposure 'ingress' needs ingress_host: set it, or use exposure "
-                             "port-forward")
+            raise ValueError(
+                "exposure 'ingress' needs ingress_host: set it, or use exposure port-forward"
+            )
         return self
 
 
@@ -393,8 +427,10 @@ class EnvironmentConfig(Strict):
     def _tags(cls, tags: dict[str, str]) -> dict[str, str]:
         for key, value in tags.items():
             if not 1 <= len(key) <= 128 or key.lower().startswith("aws:") or len(value) > 256:
-                raise ValueError(f"tag {key!r}: keys have 1-128 characters and do not start "
-                                 "with 'aws:'; values have at most 256 characters")
+                raise ValueError(
+                    f"tag {key!r}: keys have 1-128 characters and do not start "
+                    "with 'aws:'; values have at most 256 characters"
+                )
         return tags
 
     @field_validator("project", "environment")
@@ -406,8 +442,10 @@ class EnvironmentConfig(Strict):
     def _zones_in_region(self) -> EnvironmentConfig:
         for zone in self.network.availability_zones:
             if not re.fullmatch(rf"{re.escape(self.aws.region)}[a-z]", zone):
-                raise ValueError(f"network.availability_zones: {zone!r} is not a zone of "
-                                 f"{self.aws.region}; use names such as {self.aws.region}a")
+                raise ValueError(
+                    f"network.availability_zones: {zone!r} is not a zone of "
+                    f"{self.aws.region}; use names such as {self.aws.region}a"
+                )
         return self
 
     @property

@@ -8,8 +8,7 @@ from typing import Any, Literal
 from infra_constructs.helm_addon import HelmChart
 
 ARGO_CD_CHART = HelmChart(name="argo-cd", repository="https://argoproj.github.io/argo-helm")
-ARGOCD_APPS_CHART = HelmChart(name="argocd-apps",
-                              repository="https://argoproj.github.io/argo-helm")
+ARGOCD_APPS_CHART = HelmChart(name="argocd-apps", repository="https://argoproj.github.io/argo-helm")
 IN_CLUSTER = "https://kubernetes.default.svc"
 RESOURCES_FINALIZER = "resources-finalizer.argocd.argoproj.io"
 """Deleting the Application deletes what it deployed first (no orphans, no stuck namespace)."""
@@ -41,8 +40,12 @@ def argocd_values(props: ArgoCdValuesProps) -> dict[str, Any]:
         "server": server,
     }
     if props.exposure == "ingress":
-        server["ingress"] = {"enabled": True, "ingressClassName": props.ingress_class_name,
-                             "hostname": props.ingress_host, "tls": True}
+        server["ingress"] = {
+            "enabled": True,
+            "ingressClassName": props.ingress_class_name,
+            "hostname": props.ingress_host,
+            "tls": True,
+        }
         values["global"] = {"domain": props.ingress_host}
     return values
 
@@ -88,8 +91,7 @@ def application_spec(props: ApplicationProps) -> dict[str, Any]:
         "syncPolicy": {
             "automated": {"prune": True, "selfHeal": True},
             "syncOptions": ["CreateNamespace=true"],
-            "retry": {"limit": 5,
-                      "backoff": {"duration": "10s", "factor": 2, "maxDuration": "3m"}},
+            "retry": {"limit": 5, "backoff": {"duration": "10s", "factor": 2, "maxDuration": "3m"}},
         },
     }
 

@@ -101,10 +101,14 @@ class EksClusterProps:
     def __post_init__(self) -> None:
         if not self.node_groups:
             raise ValueError("EksClusterProps.node_groups: give at least one node group")
-        if "0.0.0.0/0" in self.endpoint_public_access_cidrs and len(
-                self.endpoint_public_access_cidrs) > 1:
-            raise ValueError("EksClusterProps.endpoint_public_access_cidrs: 0.0.0.0/0 makes the "
-                             "other CIDRs meaningless; list only the ranges you mean")
+        if (
+            "0.0.0.0/0" in self.endpoint_public_access_cidrs
+            and len(self.endpoint_public_access_cidrs) > 1
+        ):
+            raise ValueError(
+                "EksClusterProps.endpoint_public_access_cidrs: 0.0.0.0/0 makes the "
+                "other CIDRs meaningless; list only the ranges you mean"
+            )
 
 
 class KubernetesCluster(Construct):
@@ -133,30 +137,56 @@ class KubernetesCluster(Construct):
 
         # The key policy AWS would apply by default, written out: the account administers the
         # key through IAM (EKS uses it through the cluster role's grant).
-        secrets_key = KmsKey(self, "secrets-key",
-                             description=f"Envelope encryption of {name} Kubernetes secrets",
-                             enable_key_rotation=True, deletion_window_in_days=30,
-                             policy=policy_json([{
-                                 "Sid": "AccountAdministersTheKeyThroughIam",
-                                 "Effect": "Allow",
-                                 "Principal": {"AWS": f"arn:{partition}:iam::{account_id}:root"},
-                                 "Action": "kms:*",
-                                 "Resource": "*",
-                             }]))
-        KmsAlias(self, "secrets-key-alias", name=f"alias/{name}-eks-secrets",
-                 target_key_id=secrets_key.key_id)
-        log_group = CloudwatchLogGroup(self, "control-plane-logs",
-                                       name=f"/aws/eks/{name}/cluster",
-                                       retention_in_days=props.log_retention_days)
+        secrets_key = KmsKey(
+            self,
+            "secrets-key",
+            description=f"Envelope encryption of {name} Kubernetes secrets",
+            enable_key_rotation=True,
+            deletion_window_in_days=30,
+            policy=policy_json(
+                [
+                    {
+                        "Sid": "AccountAdministersTheKeyThroughIam",
+                        "Effect": "Allow",
+                        "Principal": {"AWS": f"arn:{partition}:iam::{account_id}:root"},
+                        "Action": "kms:*",
+                        "Resource": "*",
+                    }
+                ]
+            ),
+        )
+        KmsAlias(
+            self,
+            "secrets-key-alias",
+            name=f"alias/{name}-eks-secrets",
+            target_key_id=secrets_key.key_id,
+        )
+        log_group = CloudwatchLogGroup(
+            self,
+            "control-plane-logs",
+            name=f"/aws/eks/{name}/cluster",
+            retention_in_days=props.log_retention_days,
+        )
 
-        cluster_role = IamRole(self, "cluster-role", name=f"{name}-cluster",
-                               assume_role_policy=service_trust_policy("eks.amazonaws.com"))
+        cluster_role = IamRole(
+            self,
+            "cluster-role",
+            name=f"{name}-cluster",
+            assume_role_policy=service_trust_policy("eks.amazonaws.com"),
+        )
         cluster_policy = IamRolePolicyAttachment(
-            self, "cluster-role-policy", role=cluster_role.name,
-            policy_arn=managed_policy_arn(partition, "AmazonEKSClusterPolicy"))
+            self,
+            "cluster-role-policy",
+            role=cluster_role.name,
+            policy_arn=managed_policy_arn(partition, "AmazonEKSClusterPolicy"),
+        )
 
         cluster = EksCluster(
-            self, "cluster", name=name, version=props.version, role_arn=cluster_role.arn,
+            self,
+            "cluster",
+            name=name,
+            version=props.version,
+            role_arn=cluster_role.arn,
             vpc_config=EksClusterVpcConfig(
                 subnet_ids=props.private_subnet_ids,
                 endpoint_private_access=True,
@@ -175,58 +205,107 @@ class KubernetesCluster(Construct):
             depends_on=[cluster_policy, log_group],
         )
         for index, principal_arn in enumerate(props.admin_principal_arns):
-            entry = EksAccessEntry(self, f"admin-{index}", cluster_name=cluster.name,
-                                   principal_arn=principal_arn, type="STANDARD")
+            entry = EksAccessEntry(
+                self,
+                f"admin-{index}",
+                cluster_name=cluster.name,
+                principal_arn=principal_arn,
+                type="STANDARD",
+            )
             EksAccessPolicyAssociation(
-                self, f"admin-{index}-policy", cluster_name=cluster.name,
+                self,
+                f"admin-{index}-policy",
+                cluster_name=cluster.name,
                 principal_arn=entry.principal_arn,
                 policy_arn=f"arn:{partition}:eks::aws:cluster-access-policy/"
-                           "AmazonEKSClusterAdminPolicy",
+                "AmazonEKSClusterAdminPolicy",
                 access_scope=EksAccessPolicyAssociationAccessScope(type="cluster"),
             )
 
         issuer_url = cluster.identity.get(0).oidc.get(0).issuer
-        oidc = IamOpenidConnectProvider(self, "oidc-provider", url=issuer_url,
-                                        client_id_list=["sts.amazonaws.com"])
+        oidc = IamOpenidConnectProvider(
+            self, "oidc-provider", url=issuer_url, client_id_list=["sts.amazonaws.com"]
+        )
 
         def irsa(id: str, namespace: str, service_account: str, policy: str) -> IrsaRole:
-            return IrsaRole(self, id, props=IrsaRoleProps(
-                role_name=f"{name}-{id}", oidc_provider_arn=oidc.arn, oidc_issuer_url=issuer_url,
-                namespace=namespace, service_account=service_account,
-                managed_policy_arns=(managed_policy_arn(partition, policy),),
-            ))
+            return IrsaRole(
+                self,
+                id,
+                props=IrsaRoleProps(
+                    role_name=f"{name}-{id}",
+                    oidc_provider_arn=oidc.arn,
+                    oidc_issuer_url=issuer_url,
+                    namespace=namespace,
+                    service_account=service_account,
+                    managed_policy_arns=(managed_policy_arn(partition, policy),),
+                ),
+            )
 
         cni_role = irsa("vpc-cni-role", "kube-system", "aws-node", "AmazonEKS_CNI_Policy")
-        vpc_cni = EksAddon(self, "vpc-cni", cluster_name=cluster.name, addon_name="vpc-cni",
-                           service_account_role_arn=cni_role.role_arn,
-                           # Enforce Kubernetes NetworkPolicies (the app's chart ships some).
-                           configuration_values=json.dumps({"enableNetworkPolicy": "true"}),
-                           resolve_conflicts_on_create="OVERWRITE",
-                           resolve_conflicts_on_update="OVERWRITE")
+        vpc_cni = EksAddon(
+            self,
+            "vpc-cni",
+            cluster_name=cluster.name,
+            addon_name="vpc-cni",
+            service_account_role_arn=cni_role.role_arn,
+            # Enforce Kubernetes NetworkPolicies (the app's chart ships some).
+            configuration_values=json.dumps({"enableNetworkPolicy": "true"}),
+            resolve_conflicts_on_create="OVERWRITE",
+            resolve_conflicts_on_update="OVERWRITE",
+        )
 
-        node_role = IamRole(self, "node-role", name=f"{name}-node",
-                            assume_role_policy=service_trust_policy("ec2.amazonaws.com"))
+        node_role = IamRole(
+            self,
+            "node-role",
+            name=f"{name}-node",
+            assume_role_policy=service_trust_policy("ec2.amazonaws.com"),
+        )
         node_policies = [
-            IamRolePolicyAttachment(self, f"node-role-{policy}", role=node_role.name,
-                                    policy_arn=managed_policy_arn(partition, policy))
+            IamRolePolicyAttachment(
+                self,
+                f"node-role-{policy}",
+                role=node_role.name,
+                policy_arn=managed_policy_arn(partition, policy),
+            )
             for policy in ("AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryReadOnly")
         ]
         node_groups = [
-            self._node_group(cluster, group, node_role, props.private_subnet_ids,
-                             depends_on=[vpc_cni, *node_policies])
+            self._node_group(
+                cluster,
+                group,
+                node_role,
+                props.private_subnet_ids,
+                depends_on=[vpc_cni, *node_policies],
+            )
             for group in props.node_groups
         ]
 
         for addon in ("coredns", "kube-proxy"):
-            EksAddon(self, addon, cluster_name=cluster.name, addon_name=addon,
-                     resolve_conflicts_on_create="OVERWRITE",
-                     resolve_conflicts_on_update="OVERWRITE", depends_on=node_groups)
-        ebs_role = irsa("ebs-csi-driver-role", "kube-system", "ebs-csi-controller-sa",
-                        "service-role/AmazonEBSCSIDriverPolicy")
-        EksAddon(self, "aws-ebs-csi-driver", cluster_name=cluster.name,
-                 addon_name="aws-ebs-csi-driver", service_account_role_arn=ebs_role.role_arn,
-                 resolve_conflicts_on_create="OVERWRITE",
-                 resolve_conflicts_on_update="OVERWRITE", depends_on=node_groups)
+            EksAddon(
+                self,
+                addon,
+                cluster_name=cluster.name,
+                addon_name=addon,
+                resolve_conflicts_on_create="OVERWRITE",
+                resolve_conflicts_on_update="OVERWRITE",
+                depends_on=node_groups,
+            )
+        ebs_role = irsa(
+            "ebs-csi-driver-role",
+            "kube-system",
+            "ebs-csi-controller-sa",
+            "service-role/AmazonEBSCSIDriverPolicy",
+        )
+        EksAddon(
+            self,
+            "aws-ebs-csi-driver",
+            cluster_name=cluster.name,
+            addon_name="aws-ebs-csi-driver",
+            service_account_role_arn=ebs_role.role_arn,
+            resolve_conflicts_on_create="OVERWRITE",
+            resolve_conflicts_on_update="OVERWRITE",
+            depends_on=node_groups,
+        )
 
         self.cluster_name: str = cluster.name
         self.cluster_endpoint: str = cluster.endpoint
@@ -236,34 +315,52 @@ class KubernetesCluster(Construct):
         self.oidc_issuer_url: str = issuer_url
         self.node_role_arn: str = node_role.arn
 
-    def _node_group(self, cluster: EksCluster, group: NodeGroupProps, node_role: IamRole,
-                    subnet_ids: list[str], depends_on: list) -> EksNodeGroup:
+    def _node_group(
+        self,
+        cluster: EksCluster,
+        group: NodeGroupProps,
+        node_role: IamRole,
+        subnet_ids: list[str],
+        depends_on: list,
+    ) -> EksNodeGroup:
         template = LaunchTemplate(
-            self, f"{group.name}-launch-template", name_prefix=f"{cluster.name}-{group.name}-",
+            self,
+            f"{group.name}-launch-template",
+            name_prefix=f"{cluster.name}-{group.name}-",
             update_default_version=True,
             metadata_options=LaunchTemplateMetadataOptions(
-                http_endpoint="enabled", http_tokens="required",
+                http_endpoint="enabled",
+                http_tokens="required",
                 http_put_response_hop_limit=IMDS_HOP_LIMIT,
             ),
-            block_device_mappings=[LaunchTemplateBlockDeviceMappings(
-                device_name="/dev/xvda",
-                ebs=LaunchTemplateBlockDeviceMappingsEbs(
-                    volume_size=group.disk_size_gib, volume_type="gp3", encrypted="true",
-                    delete_on_termination="true",
-                ),
-            )],
+            block_device_mappings=[
+                LaunchTemplateBlockDeviceMappings(
+                    device_name="/dev/xvda",
+                    ebs=LaunchTemplateBlockDeviceMappingsEbs(
+                        volume_size=group.disk_size_gib,
+                        volume_type="gp3",
+                        encrypted="true",
+                        delete_on_termination="true",
+                    ),
+                )
+            ],
         )
         return EksNodeGroup(
-            self, f"{group.name}-nodes", cluster_name=cluster.name,
-            node_group_name=group.name, node_role_arn=node_role.arn, subnet_ids=subnet_ids,
-            instance_types=list(group.instance_types), capacity_type=group.capacity_type,
+            self,
+            f"{group.name}-nodes",
+            cluster_name=cluster.name,
+            node_group_name=group.name,
+            node_role_arn=node_role.arn,
+            subnet_ids=subnet_ids,
+            instance_types=list(group.instance_types),
+            capacity_type=group.capacity_type,
             scaling_config=EksNodeGroupScalingConfig(
-                min_size=group.min_size, desired_size=group.desired_size,
-                max_size=group.max_size),
+                min_size=group.min_size, desired_size=group.desired_size, max_size=group.max_size
+            ),
             update_config=EksNodeGroupUpdateConfig(max_unavailable=1),
             launch_template=EksNodeGroupLaunchTemplate(
-                id=template.id, version=Token.as_string(template.latest_version)),
-            lifecycle=TerraformResourceLifecycle(
-                ignore_changes=["scaling_config[0].desired_size"]),
+                id=template.id, version=Token.as_string(template.latest_version)
+            ),
+            lifecycle=TerraformResourceLifecycle(ignore_changes=["scaling_config[0].desired_size"]),
             depends_on=depends_on,
         )

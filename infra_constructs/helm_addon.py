@@ -52,8 +52,10 @@ class HelmAddonProps:
 
     def __post_init__(self) -> None:
         if not _SEMVER.fullmatch(self.version):
-            raise ValueError(f"HelmAddonProps.version: {self.version!r} is not an exact chart "
-                             "version such as 1.2.3")
+            raise ValueError(
+                f"HelmAddonProps.version: {self.version!r} is not an exact chart "
+                "version such as 1.2.3"
+            )
 
 
 class HelmAddon(Construct):
@@ -67,7 +69,8 @@ class HelmAddon(Construct):
         super().__init__(scope, id)
         self.values: dict[str, Any] = deep_merge(props.values, props.overrides)
         self.release = Release(
-            self, "release",
+            self,
+            "release",
             name=props.release_name or props.chart.name,
             chart=props.chart.name,
             repository=props.chart.repository,

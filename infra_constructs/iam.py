@@ -12,11 +12,15 @@ def policy_json(statements: list[dict]) -> str:
 
 def service_trust_policy(service: str) -> str:
     """A trust policy that lets one AWS service principal assume the role."""
-    return policy_json([{
-        "Effect": "Allow",
-        "Principal": {"Service": service},
-        "Action": "sts:AssumeRole",
-    }])
+    return policy_json(
+        [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": service},
+                "Action": "sts:AssumeRole",
+            }
+        ]
+    )
 
 
 def managed_policy_arn(partition: str, name: str) -> str:

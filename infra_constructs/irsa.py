@@ -17,7 +17,6 @@ from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
 from constructs import Construct
 
-
 _KUBERNETES_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
 
@@ -46,8 +45,10 @@ class IrsaRoleProps:
         for field in ("namespace", "service_account"):
             value = getattr(self, field)
             if not _KUBERNETES_NAME.fullmatch(value):
-                raise ValueError(f"IrsaRoleProps.{field}: {value!r} is not a Kubernetes name "
-                                 "(lowercase letters, digits and '-'); no wildcards")
+                raise ValueError(
+                    f"IrsaRoleProps.{field}: {value!r} is not a Kubernetes name "
+                    "(lowercase letters, digits and '-'); no wildcards"
+                )
 
 
 class IrsaRole(Construct):
@@ -65,30 +66,44 @@ class IrsaRole(Construct):
         # at apply time, so the document is built by Terraform (aws_iam_policy_document), not
         # as a JSON string here.
         issuer = Token.as_string(Fn.replace(props.oidc_issuer_url, "https://", ""))
-        trust = DataAwsIamPolicyDocument(self, "trust", statement=[
-            DataAwsIamPolicyDocumentStatement(
-                effect="Allow",
-                actions=["sts:AssumeRoleWithWebIdentity"],
-                principals=[DataAwsIamPolicyDocumentStatementPrincipals(
-                    type="Federated", identifiers=[props.oidc_provider_arn])],
-                condition=[
-                    DataAwsIamPolicyDocumentStatementCondition(
-                        test="StringEquals", variable=f"{issuer}:sub",
-                        values=[service_account_subject(props.namespace,
-                                                        props.service_account)]),
-                    DataAwsIamPolicyDocumentStatementCondition(
-                        test="StringEquals", variable=f"{issuer}:aud",
-                        values=["sts.amazonaws.com"]),
-                ],
-            ),
-        ])
+        trust = DataAwsIamPolicyDocument(
+            self,
+            "trust",
+            statement=[
+                DataAwsIamPolicyDocumentStatement(
+                    effect="Allow",
+                    actions=["sts:AssumeRoleWithWebIdentity"],
+                    principals=[
+                        DataAwsIamPolicyDocumentStatementPrincipals(
+                            type="Federated", identifiers=[props.oidc_provider_arn]
+                        )
+                    ],
+                    condition=[
+                        DataAwsIamPolicyDocumentStatementCondition(
+                            test="StringEquals",
+                            variable=f"{issuer}:sub",
+                            values=[
+                                service_account_subject(props.namespace, props.service_account)
+                            ],
+                        ),
+                        DataAwsIamPolicyDocumentStatementCondition(
+                            test="StringEquals",
+                            variable=f"{issuer}:aud",
+                            values=["sts.amazonaws.com"],
+                        ),
+                    ],
+                ),
+            ],
+        )
         role = IamRole(self, "role", name=props.role_name, assume_role_policy=trust.json)
         for index, policy_arn in enumerate(props.managed_policy_arns):
-            IamRolePolicyAttachment(self, f"managed-policy-{index}", role=role.name,
-                                    policy_arn=policy_arn)
+            IamRolePolicyAttachment(
+                self, f"managed-policy-{index}", role=role.name, policy_arn=policy_arn
+            )
         if props.inline_policy is not None:
-            IamRolePolicy(self, "policy", role=role.id, name=props.role_name,
-                          policy=props.inline_policy)
+            IamRolePolicy(
+                self, "policy", role=role.id, name=props.role_name, policy=props.inline_policy
+            )
         self.role_arn: str = role.arn
         self.role_name: str = role.name
 

@@ -59,26 +59,55 @@ def jenkins_values(props: JenkinsValuesProps) -> dict[str, Any]:
     """
     git_secret = props.git_credentials_secret
     config_scripts = {
-        "pipeline-environment": _yaml({"jenkins": {"globalNodeProperties": [{"envVars": {
-            "env": [{"key": key, "value": value} for key, value in {
-                "ECR_REGISTRY": props.ecr_registry,
-                "ECR_REPOSITORY": props.ecr_repository,
-                "ECR_CACHE_REPOSITORY": props.ecr_cache_repository,
-                "GIT_CREDENTIALS_ID": GIT_CREDENTIALS_ID,
-                "GIT_BOT_NAME": props.bot_name,
-                "GIT_BOT_EMAIL": props.bot_email,
-                "GITOPS_BRANCH": props.branch,
-            }.items()],
-        }}]}}),
-        "git-credentials": _yaml({"credentials": {"system": {"domainCredentials": [{
-            "credentials": [{"usernamePassword": {
-                "scope": "GLOBAL",
-                "id": GIT_CREDENTIALS_ID,
-                "description": f"Git push token, from Secret {git_secret}",
-                "username": f"${{{git_secret}-username}}",
-                "password": f"${{{git_secret}-password}}",
-            }}],
-        }]}}}),
+        "pipeline-environment": _yaml(
+            {
+                "jenkins": {
+                    "globalNodeProperties": [
+                        {
+                            "envVars": {
+                                "env": [
+                                    {"key": key, "value": value}
+                                    for key, value in {
+                                        "ECR_REGISTRY": props.ecr_registry,
+                                        "ECR_REPOSITORY": props.ecr_repository,
+                                        "ECR_CACHE_REPOSITORY": props.ecr_cache_repository,
+                                        "GIT_CREDENTIALS_ID": GIT_CREDENTIALS_ID,
+                                        "GIT_BOT_NAME": props.bot_name,
+                                        "GIT_BOT_EMAIL": props.bot_email,
+                                        "GITOPS_BRANCH": props.branch,
+                                    }.items()
+                                ],
+                            }
+                        }
+                    ]
+                }
+            }
+        ),
+        "git-credentials": _yaml(
+            {
+                "credentials": {
+                    "system": {
+                        "domainCredentials": [
+                            {
+                                "credentials": [
+                                    {
+                                        "usernamePassword": {
+                                            "scope": "GLOBAL",
+                                            "id": GIT_CREDENTIALS_ID,
+                                            "description": (
+                                                f"Git push token, from Secret {git_secret}"
+                                            ),
+                                            "username": f"${{{git_secret}-username}}",
+                                            "password": f"${{{git_secret}-password}}",
+                                        }
+                                    }
+                                ],
+                            }
+                        ]
+                    }
+                }
+            }
+        ),
         "pipeline-job": _yaml({"jobs": [{"script": pipeline_job_dsl(props)}]}),
     }
     return {
@@ -120,24 +149,26 @@ def jenkins_values(props: JenkinsValuesProps) -> dict[str, Any]:
 
 def pipeline_job_dsl(props: JenkinsValuesProps) -> str:
     """Job DSL of the pipeline job: Jenkinsfile from SCM, GitHub push trigger, runnable by hand."""
-    return "\n".join([
-        f"pipelineJob({_groovy(props.job_name)}) {{",
-        f"  description({_groovy('Tests and builds the Django image, then bumps its tag.')})",
-        "  properties { pipelineTriggers { triggers { githubPush() } } }",
-        "  definition {",
-        "    cpsScm {",
-        "      scm {",
-        "        git {",
-        f"          remote {{ url({_groovy(props.repo_url)}); "
-        f"credentials({_groovy(GIT_CREDENTIALS_ID)}) }}",
-        f"          branch({_groovy('*/' + props.branch)})",
-        "        }",
-        "      }",
-        f"      scriptPath({_groovy(props.jenkinsfile_path)})",
-        "    }",
-        "  }",
-        "}",
-    ])
+    return "\n".join(
+        [
+            f"pipelineJob({_groovy(props.job_name)}) {{",
+            f"  description({_groovy('Tests and builds the Django image, then bumps its tag.')})",
+            "  properties { pipelineTriggers { triggers { githubPush() } } }",
+            "  definition {",
+            "    cpsScm {",
+            "      scm {",
+            "        git {",
+            f"          remote {{ url({_groovy(props.repo_url)}); "
+            f"credentials({_groovy(GIT_CREDENTIALS_ID)}) }}",
+            f"          branch({_groovy('*/' + props.branch)})",
+            "        }",
+            "      }",
+            f"      scriptPath({_groovy(props.jenkinsfile_path)})",
+            "    }",
+            "  }",
+            "}",
+        ]
+    )
 
 
 def _groovy(value: str) -> str:

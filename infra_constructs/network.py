@@ -62,13 +62,21 @@ class NetworkProps:
 
     def __post_init__(self) -> None:
         if self.az_count < 2:
-            raise ValueError(f"NetworkProps.az_count: {self.az_count} must be at least 2 "
-                             "(EKS needs subnets in two availability zones)")
+            raise ValueError(
+                f"NetworkProps.az_count: {self.az_count} must be at least 2 "
+                "(EKS needs subnets in two availability zones)"
+            )
         if self.availability_zones and len(self.availability_zones) != self.az_count:
-            raise ValueError(f"NetworkProps.availability_zones: {self.availability_zones} must "
-                             f"name az_count ({self.az_count}) zones")
-        plan_subnets(self.cidr, self.az_count, private_newbits=self.private_subnet_newbits,
-                     public_newbits=self.public_subnet_newbits)
+            raise ValueError(
+                f"NetworkProps.availability_zones: {self.availability_zones} must "
+                f"name az_count ({self.az_count}) zones"
+            )
+        plan_subnets(
+            self.cidr,
+            self.az_count,
+            private_newbits=self.private_subnet_newbits,
+            public_newbits=self.public_subnet_newbits,
+        )
 
 
 class Network(Construct):
@@ -85,55 +93,100 @@ class Network(Construct):
 
     def __init__(self, scope: Construct, id: str, *, props: NetworkProps) -> None:
         super().__init__(scope, id)
-        plan = plan_subnets(props.cidr, props.az_count,
-                            private_newbits=props.private_subnet_newbits,
-                            public_newbits=props.public_subnet_newbits)
+        plan = plan_subnets(
+            props.cidr,
+            props.az_count,
+            private_newbits=props.private_subnet_newbits,
+            public_newbits=props.public_subnet_newbits,
+        )
         zone_names = list(props.availability_zones) or self._available_zones(props.az_count)
-        vpc = Vpc(self, "vpc", cidr_block=props.cidr, enable_dns_support=True,
-                  enable_dns_hostnames=True, tags={"Name": props.name})
+        vpc = Vpc(
+            self,
+            "vpc",
+            cidr_block=props.cidr,
+            enable_dns_support=True,
+            enable_dns_hostnames=True,
+            tags={"Name": props.name},
+        )
         DefaultSecurityGroup(self, "default-security-group", vpc_id=vpc.id, ingress=[], egress=[])
         cluster_tag = {f"kubernetes.io/cluster/{props.cluster_name}": "shared"}
 
         internet_gateway = InternetGateway(self, "internet-gateway", vpc_id=vpc.id)
         public_routes = RouteTable(self, "public-routes", vpc_id=vpc.id)
-        Route(self, "public-default-route", route_table_id=public_routes.id,
-              destination_cidr_block="0.0.0.0/0", gateway_id=internet_gateway.id)
+        Route(
+            self,
+            "public-default-route",
+            route_table_id=public_routes.id,
+            destination_cidr_block="0.0.0.0/0",
+            gateway_id=internet_gateway.id,
+        )
 
         public_subnets, private_subnets, private_route_tables, nat_gateways = [], [], [], []
         for index in range(props.az_count):
             zone = zone_names[index]
             public = Subnet(
-                self, f"public-{index}", vpc_id=vpc.id, cidr_block=plan.public[index],
-                availability_zone=zone, map_public_ip_on_launch=False,
-                tags={**cluster_tag, "kubernetes.io/role/elb": "1",
-                      "Name": f"{props.name}-public-{index}"},
+                self,
+                f"public-{index}",
+                vpc_id=vpc.id,
+                cidr_block=plan.public[index],
+                availability_zone=zone,
+                map_public_ip_on_launch=False,
+                tags={
+                    **cluster_tag,
+                    "kubernetes.io/role/elb": "1",
+                    "Name": f"{props.name}-public-{index}",
+                },
             )
-            RouteTableAssociation(self, f"public-{index}-routes", subnet_id=public.id,
-                                  route_table_id=public_routes.id)
+            RouteTableAssociation(
+                self, f"public-{index}-routes", subnet_id=public.id, route_table_id=public_routes.id
+            )
             public_subnets.append(public)
             if index == 0 or not props.single_nat_gateway:
                 address = Eip(self, f"nat-{index}-address", domain="vpc")
-                nat_gateways.append(NatGateway(
-                    self, f"nat-{index}", allocation_id=address.id, subnet_id=public.id,
-                    depends_on=[internet_gateway],
-                ))
+                nat_gateways.append(
+                    NatGateway(
+                        self,
+                        f"nat-{index}",
+                        allocation_id=address.id,
+                        subnet_id=public.id,
+                        depends_on=[internet_gateway],
+                    )
+                )
 
             private = Subnet(
-                self, f"private-{index}", vpc_id=vpc.id, cidr_block=plan.private[index],
+                self,
+                f"private-{index}",
+                vpc_id=vpc.id,
+                cidr_block=plan.private[index],
                 availability_zone=zone,
-                tags={**cluster_tag, "kubernetes.io/role/internal-elb": "1",
-                      "Name": f"{props.name}-private-{index}"},
+                tags={
+                    **cluster_tag,
+                    "kubernetes.io/role/internal-elb": "1",
+                    "Name": f"{props.name}-private-{index}",
+                },
             )
             routes = RouteTable(self, f"private-{index}-routes", vpc_id=vpc.id)
-            Route(self, f"private-{index}-default-route", route_table_id=routes.id,
-                  destination_cidr_block="0.0.0.0/0", nat_gateway_id=nat_gateways[-1].id)
-            RouteTableAssociation(self, f"private-{index}-routes-association",
-                                  subnet_id=private.id, route_table_id=routes.id)
+            Route(
+                self,
+                f"private-{index}-default-route",
+                route_table_id=routes.id,
+                destination_cidr_block="0.0.0.0/0",
+                nat_gateway_id=nat_gateways[-1].id,
+            )
+            RouteTableAssociation(
+                self,
+                f"private-{index}-routes-association",
+                subnet_id=private.id,
+                route_table_id=routes.id,
+            )
             private_subnets.append(private)
             private_route_tables.append(routes)
 
         VpcEndpoint(
-            self, "s3-endpoint", vpc_id=vpc.id, vpc_endpoint_type="Gateway",
+            self,
+            "s3-endpoint",
+            vpc_id=vpc.id,
+            vpc_endpoint_type="Gateway",
             service_name=f"com.amazonaws.{props.region}.s3",
             route_table_ids=[table.id for table in private_route_tables],
         )
@@ -147,24 +200,54 @@ class Network(Construct):
     def _available_zones(self, count: int) -> list[str]:
         """The first `count` available zones that need no opt-in (read at plan time)."""
         zones = DataAwsAvailabilityZones(
-            self, "zones", state="available",
-            filter=[DataAwsAvailabilityZonesFilter(name="opt-in-status",
-                                                   values=["opt-in-not-required"])],
+            self,
+            "zones",
+            state="available",
+            filter=[
+                DataAwsAvailabilityZonesFilter(name="opt-in-status", values=["opt-in-not-required"])
+            ],
         )
         return [Token.as_string(Fn.element(zones.names, index)) for index in range(count)]
 
     def _flow_logs(self, props: NetworkProps, vpc: Vpc) -> None:
-        group = CloudwatchLogGroup(self, "flow-logs", name=f"/aws/vpc/{props.name}/flow-logs",
-                                   retention_in_days=props.flow_log_retention_days)
-        role = IamRole(self, "flow-logs-role", name=f"{props.name}-vpc-flow-logs",
-                       assume_role_policy=service_trust_policy("vpc-flow-logs.amazonaws.com"))
-        IamRolePolicy(self, "flow-logs-write", role=role.id, name="write-flow-logs",
-                      policy=policy_json([{
-                          "Effect": "Allow",
-                          "Action": ["logs:CreateLogStream", "logs:PutLogEvents",
-                                     "logs:DescribeLogStreams"],
-                          "Resource": [group.arn, f"{group.arn}:*"],
-                      }]))
-        FlowLog(self, "flow-log", vpc_id=vpc.id, traffic_type="ALL",
-                log_destination_type="cloud-watch-logs", log_destination=group.arn,
-                iam_role_arn=role.arn, max_aggregation_interval=60)
+        group = CloudwatchLogGroup(
+            self,
+            "flow-logs",
+            name=f"/aws/vpc/{props.name}/flow-logs",
+            retention_in_days=props.flow_log_retention_days,
+        )
+        role = IamRole(
+            self,
+            "flow-logs-role",
+            name=f"{props.name}-vpc-flow-logs",
+            assume_role_policy=service_trust_policy("vpc-flow-logs.amazonaws.com"),
+        )
+        IamRolePolicy(
+            self,
+            "flow-logs-write",
+            role=role.id,
+            name="write-flow-logs",
+            policy=policy_json(
+                [
+                    {
+                        "Effect": "Allow",
+                        "Action": [
+                            "logs:CreateLogStream",
+                            "logs:PutLogEvents",
+                            "logs:DescribeLogStreams",
+                        ],
+                        "Resource": [group.arn, f"{group.arn}:*"],
+                    }
+                ]
+            ),
+        )
+        FlowLog(
+            self,
+            "flow-log",
+            vpc_id=vpc.id,
+            traffic_type="ALL",
+            log_destination_type="cloud-watch-logs",
+            log_destination=group.arn,
+            iam_role_arn=role.arn,
+            max_aggregation_interval=60,
+        )

@@ -108,8 +108,7 @@ class LazyProviderFinder:
 class LazyPackageLoader(importlib.machinery.SourceFileLoader):
     """Runs a package `__init__` without its eager submodule imports; imports them on access."""
 
-    def __init__(self, fullname: str, path: str, source: str,
-                 submodules: tuple[str, ...]) -> None:
+    def __init__(self, fullname: str, path: str, source: str, submodules: tuple[str, ...]) -> None:
         super().__init__(fullname, path)
         self.source = source
         self.submodules = submodules
@@ -139,8 +138,7 @@ def _import_on_access(package: str, submodules: frozenset[str]) -> Callable[[str
     return __getattr__
 
 
-def _register_submodules_with_jsii(assembly: str, package: str,
-                                   submodules: Iterable[str]) -> None:
+def _register_submodules_with_jsii(assembly: str, package: str, submodules: Iterable[str]) -> None:
     """Tell the jsii runtime which Python module holds each jsii submodule of `assembly`.
 
     The eager imports made sure every type was registered before JavaScript could hand an

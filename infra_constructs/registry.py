@@ -34,8 +34,9 @@ class ImageRegistryProps:
     def __post_init__(self) -> None:
         for field in ("keep_tagged_images", "expire_untagged_days", "cache_expire_days"):
             if getattr(self, field) < 1:
-                raise ValueError(f"ImageRegistryProps.{field}: {getattr(self, field)} must be "
-                                 "at least 1")
+                raise ValueError(
+                    f"ImageRegistryProps.{field}: {getattr(self, field)} must be at least 1"
+                )
 
 
 class ImageRegistry(Construct):
@@ -54,20 +55,40 @@ class ImageRegistry(Construct):
     def __init__(self, scope: Construct, id: str, *, props: ImageRegistryProps) -> None:
         super().__init__(scope, id)
         image = self._repository("repository", props.repository_name)
-        self._lifecycle("repository-lifecycle", image, [
-            _expire(f"expire untagged images after {props.expire_untagged_days} days",
-                    tagStatus="untagged", countType="sinceImagePushed", countUnit="days",
-                    countNumber=props.expire_untagged_days),
-            _expire(f"keep the newest {props.keep_tagged_images} tagged images",
-                    tagStatus="tagged", tagPatternList=["*"], countType="imageCountMoreThan",
-                    countNumber=props.keep_tagged_images),
-        ])
+        self._lifecycle(
+            "repository-lifecycle",
+            image,
+            [
+                _expire(
+                    f"expire untagged images after {props.expire_untagged_days} days",
+                    tagStatus="untagged",
+                    countType="sinceImagePushed",
+                    countUnit="days",
+                    countNumber=props.expire_untagged_days,
+                ),
+                _expire(
+                    f"keep the newest {props.keep_tagged_images} tagged images",
+                    tagStatus="tagged",
+                    tagPatternList=["*"],
+                    countType="imageCountMoreThan",
+                    countNumber=props.keep_tagged_images,
+                ),
+            ],
+        )
         cache = self._repository("cache-repository", f"{props.repository_name}/cache")
-        self._lifecycle("cache-repository-lifecycle", cache, [
-            _expire(f"expire cache layers after {props.cache_expire_days} days",
-                    tagStatus="any", countType="sinceImagePushed", countUnit="days",
-                    countNumber=props.cache_expire_days),
-        ])
+        self._lifecycle(
+            "cache-repository-lifecycle",
+            cache,
+            [
+                _expire(
+                    f"expire cache layers after {props.cache_expire_days} days",
+                    tagStatus="any",
+                    countType="sinceImagePushed",
+                    countUnit="days",
+                    countNumber=props.cache_expire_days,
+                ),
+            ],
+        )
 
         self.repository_name: str = image.name
         self.repository_url: str = image.repository_url
@@ -78,17 +99,18 @@ class ImageRegistry(Construct):
     def _lifecycle(self, id: str, repository: EcrRepository, rules: list[dict]) -> None:
         """Lifecycle policy of `repository`; rules are numbered in the order given."""
         numbered = [{"rulePriority": priority, **rule} for priority, rule in enumerate(rules, 1)]
-        EcrLifecyclePolicy(self, id, repository=repository.name,
-                           policy=json.dumps({"rules": numbered}))
+        EcrLifecyclePolicy(
+            self, id, repository=repository.name, policy=json.dumps({"rules": numbered})
+        )
 
     def _repository(self, id: str, name: str) -> EcrRepository:
         return EcrRepository(
-            self, id, name=name,
+            self,
+            id,
+            name=name,
             image_tag_mutability="IMMUTABLE",
-            image_scanning_configuration=EcrRepositoryImageScanningConfiguration(
-                scan_on_push=True),
-            encryption_configuration=[EcrRepositoryEncryptionConfiguration(
-                encryption_type="KMS")],
+            image_scanning_configuration=EcrRepositoryImageScanningConfiguration(scan_on_push=True),
+            encryption_configuration=[EcrRepositoryEncryptionConfiguration(encryption_type="KMS")],
         )
 
 

@@ -14,8 +14,9 @@ class SubnetPlan:
     public: tuple[str, ...]
 
 
-def plan_subnets(vpc_cidr: str, az_count: int, *, private_newbits: int,
-                 public_newbits: int) -> SubnetPlan:
+def plan_subnets(
+    vpc_cidr: str, az_count: int, *, private_newbits: int, public_newbits: int
+) -> SubnetPlan:
     """Private subnets first (the larger blocks), then public ones, each aligned, none overlapping.
 
     Raises ValueError naming the shortfall when the subnets do not fit inside `vpc_cidr`.
@@ -27,14 +28,17 @@ def plan_subnets(vpc_cidr: str, az_count: int, *, private_newbits: int,
     return SubnetPlan(private=tuple(map(str, private)), public=tuple(map(str, public)))
 
 
-def _allocate(vpc: ipaddress.IPv4Network, count: int, prefixlen: int,
-              start: ipaddress.IPv4Address) -> list[ipaddress.IPv4Network]:
+def _allocate(
+    vpc: ipaddress.IPv4Network, count: int, prefixlen: int, start: ipaddress.IPv4Address
+) -> list[ipaddress.IPv4Network]:
     if prefixlen > 28:
         raise ValueError(f"subnets of /{prefixlen} are smaller than the /28 AWS allows")
     size = 2 ** (32 - prefixlen)
     first = -(-int(start) // size) * size  # round up to the block boundary
     blocks = [ipaddress.IPv4Network((first + i * size, prefixlen)) for i in range(count)]
     if not blocks or not blocks[-1].subnet_of(vpc):
-        raise ValueError(f"{count} subnets of /{prefixlen} do not fit in {vpc} after the ones "
-                         "before them; use fewer newbits or a larger VPC CIDR")
+        raise ValueError(
+            f"{count} subnets of /{prefixlen} do not fit in {vpc} after the ones "
+            "before them; use fewer newbits or a larger VPC CIDR"
+        )
     return blocks

@@ -18,7 +18,8 @@ from constructs import IConstruct
 
 @jsii.implements(IAspect)
 class TaggingAspect:
-    """Adds `Name = <name_prefix>-<path below the stack>` where missing; rejects default-tag overrides.
+    """Adds `Name = <name_prefix>-<path below the stack>` where missing; rejects overrides of a
+    default tag.
 
     `default_tags` are the tags the stack's AWS provider applies to every resource.
     """

@@ -1,1 +1,2 @@
-"""The policy gate (`make policy`): checkov over the synthesized stacks, the rendered chart and the Dockerfile."""
+"""The policy gate (`make policy`): checkov over the synthesized stacks, the rendered chart and
+the Dockerfile."""

@@ -32,7 +32,7 @@ DEPLOYED_IMAGE = {
     "repository": "123456789012.dkr.ecr.eu-west-1.amazonaws.com/djeks/django-app",
     "tag": "3f9c2e1",
 }
-"""What the Argo CD Application and the Jenkins tag bump supply: an ECR URI and a short commit SHA."""
+"""What the Argo CD Application and the Jenkins tag bump supply: an ECR URI and a short SHA."""
 
 
 def user_values(values_set: str, overrides: dict | None = None) -> dict:
@@ -45,12 +45,15 @@ def user_values(values_set: str, overrides: dict | None = None) -> dict:
 
 
 def render_all(out_dir: Path) -> list[Path]:
-    """Render every values set into `out_dir/<set>/`, replacing what was there; returns the files written."""
+    """Render every values set into `out_dir/<set>/`, replacing what was there; return the files
+    written."""
     shutil.rmtree(out_dir, ignore_errors=True)
     written = []
     with helm_python.Chart.load(CHART_DIR) as chart:
         for values_set in VALUES_SETS:
-            rendered = chart.render(values=user_values(values_set), name=RELEASE_NAME, namespace=NAMESPACE)
+            rendered = chart.render(
+                values=user_values(values_set), name=RELEASE_NAME, namespace=NAMESPACE
+            )
             for template, text in sorted(rendered.items()):
                 if not template.endswith(".yaml") or not text.strip():
                     continue

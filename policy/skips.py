@@ -39,14 +39,16 @@ class Skip:
         return f"{self.check_id}:{self.path_pattern}" if self.path_pattern else self.check_id
 
     def matches(self, check_id: str, path: str) -> bool:
-        """Whether this skip covers `check_id` failing in the file at `path` (relative to the scanned directory)."""
+        """Whether this skip covers `check_id` failing in the file at `path` (relative to the
+        scanned directory)."""
         if check_id != self.check_id:
             return False
         return self.path_pattern is None or re.match(self.path_pattern, path) is not None
 
 
 def load_skips(skip_file: Path) -> list[Skip]:
-    """Every skip in `skip_file`; raises SkipFileError for a malformed file or an entry without a reason."""
+    """Every skip in `skip_file`; raises SkipFileError for a malformed file or an entry without
+    a reason."""
     text = skip_file.read_text()
     data = yaml.safe_load(text) or {}
     if not isinstance(data, dict) or set(data) - {SKIP_KEY}:
@@ -76,6 +78,7 @@ def _parse_entry(skip_file: Path, text: str, entry: str) -> Skip:
     if len(reason.split()) < MIN_REASON_WORDS:
         raise SkipFileError(
             f"{skip_file}: {entry} needs its reason on the same line: "
-            f"'- {entry}  # why this check does not apply to this project' (at least {MIN_REASON_WORDS} words)"
+            f"'- {entry}  # why this check does not apply to this project' "
+            f"(at least {MIN_REASON_WORDS} words)"
         )
     return Skip(check_id=syntax["check_id"], path_pattern=path_pattern, reason=reason)

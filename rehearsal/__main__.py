@@ -34,14 +34,23 @@ def main(argv: list[str]) -> int:
     # Only now: importing the app starts cdktf's jsii runtime (Node), seconds of work.
     from rehearsal.synth import backend_stack_on_s3, synthesize_stacks
 
-    with (tempfile.TemporaryDirectory(prefix="rehearsal-") as workdir,
-          running_emulator(config.aws.region) as emulator):
+    with (
+        tempfile.TemporaryDirectory(prefix="rehearsal-") as workdir,
+        running_emulator(config.aws.region) as emulator,
+    ):
         workdir = Path(workdir)
-        rehearsal = Rehearsal(Terraform(toolchain, workdir), emulator, workdir,
-                              synthesize_stacks(config, workdir / "synth"),
-                              backend_stack_on_s3(config, workdir / "synth-backend-on-s3"))
-        print(f"rehearsing '{environment}' against {emulator.endpoint} with hashicorp/aws "
-              f"{toolchain.aws_provider_version} from {toolchain.plugin_mirror}", flush=True)
+        rehearsal = Rehearsal(
+            Terraform(toolchain, workdir),
+            emulator,
+            workdir,
+            synthesize_stacks(config, workdir / "synth"),
+            backend_stack_on_s3(config, workdir / "synth-backend-on-s3"),
+        )
+        print(
+            f"rehearsing '{environment}' against {emulator.endpoint} with hashicorp/aws "
+            f"{toolchain.aws_provider_version} from {toolchain.plugin_mirror}",
+            flush=True,
+        )
         for step in STEPS:
             started = time.monotonic()
             try:

@@ -39,14 +39,17 @@ STATE_STORE_SERVICES = ("dynamodb", "iam", "s3", "sts")
 FAKE_CREDENTIALS = {"access_key": "rehearsal", "secret_key": "rehearsal"}
 
 
-def rehearsal_copy(stack: dict, *, endpoint: str, state_dir: Path,
-                   provider_version: str) -> dict:
+def rehearsal_copy(stack: dict, *, endpoint: str, state_dir: Path, provider_version: str) -> dict:
     """A deep copy of the synthesized `stack` that runs against the emulator at `endpoint`."""
     stack = with_aws_provider_version(stack, provider_version)
     terraform = stack["terraform"]
     for provider in stack.get("provider", {}).get("aws", []):
-        provider.update(FAKE_CREDENTIALS, skip_metadata_api_check=True, s3_use_path_style=True,
-                        endpoints=[{service: endpoint for service in PROVIDER_SERVICES}])
+        provider.update(
+            FAKE_CREDENTIALS,
+            skip_metadata_api_check=True,
+            s3_use_path_style=True,
+            endpoints=[dict.fromkeys(PROVIDER_SERVICES, endpoint)],
+        )
     backend = terraform.get("backend", {})
     if "s3" in backend:
         backend["s3"].update(_state_store_settings(endpoint))
@@ -71,7 +74,7 @@ def with_aws_provider_version(stack: dict, version: str) -> dict:
 def _state_store_settings(endpoint: str) -> dict:
     return {
         **FAKE_CREDENTIALS,
-        "endpoints": {service: endpoint for service in STATE_STORE_SERVICES},
+        "endpoints": dict.fromkeys(STATE_STORE_SERVICES, endpoint),
         "use_path_style": True,
         "skip_metadata_api_check": True,
     }
@@ -91,11 +94,14 @@ def _remove_unsupported_resources(stack: dict) -> None:
         if kept:
             entry["depends_on"] = kept
     text = json.dumps(stack)
-    still_referenced = sorted(address for address in removed if f"{address}." in text
-                              or f'"{address}"' in text)
+    still_referenced = sorted(
+        address for address in removed if f"{address}." in text or f'"{address}"' in text
+    )
     if still_referenced:
-        raise ValueError("the rehearsal removes resources the emulator lacks, but the stack "
-                         f"still refers to: {', '.join(still_referenced)}")
+        raise ValueError(
+            "the rehearsal removes resources the emulator lacks, but the stack "
+            f"still refers to: {', '.join(still_referenced)}"
+        )
 
 
 def _blocks(stack: dict):

@@ -47,8 +47,14 @@ class Rehearsal:
     the configuration its state is migrated with (README step 2).
     """
 
-    def __init__(self, terraform: Terraform, emulator: Emulator, workdir: Path,
-                 stacks: dict[str, dict], backend_on_s3: dict) -> None:
+    def __init__(
+        self,
+        terraform: Terraform,
+        emulator: Emulator,
+        workdir: Path,
+        stacks: dict[str, dict],
+        backend_on_s3: dict,
+    ) -> None:
         self.terraform = terraform
         self.emulator = emulator
         self.state_dir = workdir / "state"
@@ -98,8 +104,10 @@ class Rehearsal:
         self.terraform.run(self.stack_dir("backend"), "init", "-migrate-state", "-force-copy")
         plan = self.plan("backend")
         if plan.returncode != PLAN_NO_CHANGES:
-            raise RehearsalFailure(f"backend: plan after the state migration is not empty:\n"
-                                   f"{plan.stdout[-4000:]}{plan.stderr[-2000:]}")
+            raise RehearsalFailure(
+                f"backend: plan after the state migration is not empty:\n"
+                f"{plan.stdout[-4000:]}{plan.stderr[-2000:]}"
+            )
         self.local_backend_state.unlink()
 
     def deploy_the_rest(self) -> None:
@@ -115,8 +123,13 @@ class Rehearsal:
 
     def plan(self, name: str, *args: str) -> subprocess.CompletedProcess:
         """`terraform plan -detailed-exitcode`: exit 0 no changes, 2 changes, 1 error."""
-        return self.terraform.run(self.stack_dir(name), "plan", "-detailed-exitcode", *args,
-                                  expect=(PLAN_NO_CHANGES, PLAN_CHANGES, 1))
+        return self.terraform.run(
+            self.stack_dir(name),
+            "plan",
+            "-detailed-exitcode",
+            *args,
+            expect=(PLAN_NO_CHANGES, PLAN_CHANGES, 1),
+        )
 
     def planned_changes(self, name: str) -> dict:
         """A fresh plan of stack `name` in Terraform's JSON plan representation (with no
@@ -138,18 +151,21 @@ class Rehearsal:
     def state_version(self, name: str) -> str:
         """S3 version id of stack `name`'s state object: it changes whenever state is written."""
         return self.emulator.client("s3").head_object(
-            Bucket=self.state_bucket, Key=self.state_key(name))["VersionId"]
+            Bucket=self.state_bucket, Key=self.state_key(name)
+        )["VersionId"]
 
     def lock_holders(self, name: str) -> set[str]:
         """Which locks on stack `name`'s state are taken: "s3-lockfile", "dynamodb"."""
         holders = set()
         listing = self.emulator.client("s3").list_objects_v2(
-            Bucket=self.state_bucket, Prefix=f"{self.state_key(name)}.tflock")
+            Bucket=self.state_bucket, Prefix=f"{self.state_key(name)}.tflock"
+        )
         if listing.get("KeyCount"):
             holders.add("s3-lockfile")
         item = self.emulator.client("dynamodb").get_item(
             TableName=self.lock_table,
-            Key={"LockID": {"S": f"{self.state_bucket}/{self.state_key(name)}"}})
+            Key={"LockID": {"S": f"{self.state_bucket}/{self.state_key(name)}"}},
+        )
         if "Item" in item:
             holders.add("dynamodb")
         return holders
@@ -162,8 +178,10 @@ class Rehearsal:
         plan = self.plan(name, "-lock-timeout=0s")
         elapsed = time.monotonic() - started
         if plan.returncode != 1 or LOCK_ERROR not in plan.stderr:
-            raise RehearsalFailure(f"{name}: a second run was not refused by the lock "
-                                   f"(exit {plan.returncode}):\n{plan.stderr[-3000:]}")
+            raise RehearsalFailure(
+                f"{name}: a second run was not refused by the lock "
+                f"(exit {plan.returncode}):\n{plan.stderr[-3000:]}"
+            )
         if elapsed > REFUSAL_SECONDS:
             raise RehearsalFailure(f"{name}: the refused run took {elapsed:.0f} s")
         if self.state_version(name) != version:
@@ -192,9 +210,16 @@ class Rehearsal:
     def planted_lock(self, name: str, holder: str) -> Iterator[None]:
         """The lock `holder` ("s3-lockfile" or "dynamodb") of stack `name`, as another Terraform
         run would leave it, removed again when the `with` block ends."""
-        info = json.dumps({"ID": "rehearsal-other-holder", "Operation": "OperationTypeApply",
-                           "Who": "someone-else@elsewhere", "Version": "1.11.0", "Info": "",
-                           "Path": f"{self.state_bucket}/{self.state_key(name)}"})
+        info = json.dumps(
+            {
+                "ID": "rehearsal-other-holder",
+                "Operation": "OperationTypeApply",
+                "Who": "someone-else@elsewhere",
+                "Version": "1.11.0",
+                "Info": "",
+                "Path": f"{self.state_bucket}/{self.state_key(name)}",
+            }
+        )
         s3, dynamodb = self.emulator.client("s3"), self.emulator.client("dynamodb")
         lockfile = f"{self.state_key(name)}.tflock"
         lock_id = {"LockID": {"S": f"{self.state_bucket}/{self.state_key(name)}"}}
@@ -236,8 +261,9 @@ class Rehearsal:
         s3 = self.emulator.client("s3")
         for page in s3.get_paginator("list_object_versions").paginate(Bucket=self.state_bucket):
             for version in page.get("Versions", []) + page.get("DeleteMarkers", []):
-                s3.delete_object(Bucket=self.state_bucket, Key=version["Key"],
-                                 VersionId=version["VersionId"])
+                s3.delete_object(
+                    Bucket=self.state_bucket, Key=version["Key"], VersionId=version["VersionId"]
+                )
 
     # Helpers -------------------------------------------------------------------------------
 
@@ -247,8 +273,12 @@ class Rehearsal:
                 future.result()
 
     def _copy(self, stack: dict) -> dict:
-        return rehearsal_copy(stack, endpoint=self.emulator.endpoint, state_dir=self.state_dir,
-                              provider_version=self.terraform.toolchain.aws_provider_version)
+        return rehearsal_copy(
+            stack,
+            endpoint=self.emulator.endpoint,
+            state_dir=self.state_dir,
+            provider_version=self.terraform.toolchain.aws_provider_version,
+        )
 
     def _write(self, name: str, stack: dict) -> None:
         (self.stack_dir(name) / "cdk.tf.json").write_text(json.dumps(stack, indent=2))

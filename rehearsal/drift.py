@@ -24,9 +24,11 @@ IRSA roles along; those are consequences (unknown values), not causes, and are n
 
 def known_emulator_drift(stack: dict) -> dict[str, set[str]]:
     """The share of `KNOWN_EMULATOR_DRIFT` that concerns the resource types of `stack`."""
-    return {resource_type: set(attributes)
-            for resource_type, attributes in KNOWN_EMULATOR_DRIFT.items()
-            if resource_type in stack.get("resource", {})}
+    return {
+        resource_type: set(attributes)
+        for resource_type, attributes in KNOWN_EMULATOR_DRIFT.items()
+        if resource_type in stack.get("resource", {})
+    }
 
 
 def drift(plan: dict) -> dict[str, set[str]]:
@@ -46,13 +48,17 @@ def drift(plan: dict) -> dict[str, set[str]]:
         after = change["change"]["after"] or {}
         unknown = change["change"].get("after_unknown") or {}
         if set(actions) == {"create", "delete"}:
-            attributes = {path[0] for path in change["change"].get("replace_paths", [])
-                          if _changes_known_value(_at(before, path), _at(after, path),
-                                                  _at(unknown, path))}
+            attributes = {
+                path[0]
+                for path in change["change"].get("replace_paths", [])
+                if _changes_known_value(_at(before, path), _at(after, path), _at(unknown, path))
+            }
         elif actions == ["update"]:
-            attributes = {name for name in before.keys() | after.keys()
-                          if _changes_known_value(before.get(name), after.get(name),
-                                                  unknown.get(name))}
+            attributes = {
+                name
+                for name in before.keys() | after.keys()
+                if _changes_known_value(before.get(name), after.get(name), unknown.get(name))
+            }
         else:
             attributes = {f"<{action}>" for action in actions}
         if attributes:
@@ -77,11 +83,18 @@ def _changes_known_value(before, after, unknown) -> bool:
         return False
     if isinstance(after, dict) and isinstance(before, dict):
         marks = unknown if isinstance(unknown, dict) else {}
-        return any(_changes_known_value(before.get(key), after.get(key), marks.get(key))
-                   for key in before.keys() | after.keys())
+        return any(
+            _changes_known_value(before.get(key), after.get(key), marks.get(key))
+            for key in before.keys() | after.keys()
+        )
     if isinstance(after, list) and isinstance(before, list) and len(after) == len(before):
-        marks = (unknown if isinstance(unknown, list) and len(unknown) == len(after)
-                 else [None] * len(after))
-        return any(_changes_known_value(old, new, mark)
-                   for old, new, mark in zip(before, after, marks, strict=True))
+        marks = (
+            unknown
+            if isinstance(unknown, list) and len(unknown) == len(after)
+            else [None] * len(after)
+        )
+        return any(
+            _changes_known_value(old, new, mark)
+            for old, new, mark in zip(before, after, marks, strict=True)
+        )
     return before != after

@@ -22,16 +22,21 @@ class Emulator:
 
     endpoint: str
     region: str
-    _session: boto3.session.Session = field(default_factory=boto3.session.Session,
-                                            repr=False, compare=False)
+    _session: boto3.session.Session = field(
+        default_factory=boto3.session.Session, repr=False, compare=False
+    )
     _clients: dict = field(default_factory=dict, repr=False, compare=False)
 
     def client(self, service: str):
         """The boto3 client of `service` that talks to the emulator with fake credentials."""
         if service not in self._clients:
             self._clients[service] = self._session.client(
-                service, endpoint_url=self.endpoint, region_name=self.region,
-                aws_access_key_id="rehearsal", aws_secret_access_key="rehearsal")
+                service,
+                endpoint_url=self.endpoint,
+                region_name=self.region,
+                aws_access_key_id="rehearsal",
+                aws_secret_access_key="rehearsal",
+            )
         return self._clients[service]
 
     def reset(self) -> None:
@@ -52,9 +57,10 @@ def running_emulator(region: str) -> Iterator[Emulator]:
     """
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    with (mock.patch.dict(os.environ, {"MOTO_IAM_LOAD_MANAGED_POLICIES": "true"}),
-          mock.patch.object(FakeBucket, "get_permission",
-                            return_value=PermissionResult.NEUTRAL)):
+    with (
+        mock.patch.dict(os.environ, {"MOTO_IAM_LOAD_MANAGED_POLICIES": "true"}),
+        mock.patch.object(FakeBucket, "get_permission", return_value=PermissionResult.NEUTRAL),
+    ):
         server.start()
         try:
             host, port = server.get_host_and_port()

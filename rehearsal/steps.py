@@ -34,8 +34,10 @@ def _second_plans(rehearsal: Rehearsal, config: EnvironmentConfig) -> None:
     for name, plan in rehearsal.planned_changes_of(names).items():
         found, known = drift(plan), known_emulator_drift(rehearsal.copy_of(name))
         if found != known:
-            raise RehearsalFailure(f"{name}: the second plan changes {found or 'nothing'}, "
-                                   f"the emulator's known drift is {known or 'nothing'}")
+            raise RehearsalFailure(
+                f"{name}: the second plan changes {found or 'nothing'}, "
+                f"the emulator's known drift is {known or 'nothing'}"
+            )
 
 
 def _held_lock(rehearsal: Rehearsal, config: EnvironmentConfig) -> None:
@@ -51,6 +53,7 @@ def _planted_lock(holder: str) -> Callable[[Rehearsal, EnvironmentConfig], None]
             rehearsal.prove_second_run_refused(PLANTED_LOCK_STACK)
             if rehearsal.lock_holders(PLANTED_LOCK_STACK) != {holder}:
                 raise RehearsalFailure(f"{PLANTED_LOCK_STACK}: the refused run left a lock")
+
     return prove
 
 
@@ -64,18 +67,26 @@ def _nothing_left(rehearsal: Rehearsal, config: EnvironmentConfig) -> None:
 
 
 STEPS = (
-    Step("bootstrap: apply backend on local state",
-         lambda rehearsal, config: rehearsal.bootstrap_backend()),
-    Step("migrate the backend's state into its bucket, plan shows no changes",
-         lambda rehearsal, config: rehearsal.migrate_backend_state()),
-    Step("deploy network+registry, then cluster, on the S3 backend",
-         lambda rehearsal, config: rehearsal.deploy_the_rest()),
+    Step(
+        "bootstrap: apply backend on local state",
+        lambda rehearsal, config: rehearsal.bootstrap_backend(),
+    ),
+    Step(
+        "migrate the backend's state into its bucket, plan shows no changes",
+        lambda rehearsal, config: rehearsal.migrate_backend_state(),
+    ),
+    Step(
+        "deploy network+registry, then cluster, on the S3 backend",
+        lambda rehearsal, config: rehearsal.deploy_the_rest(),
+    ),
     *(Step(f"promise: {promise.__name__}", _check(promise)) for promise in PROMISES),
     Step("second plans change nothing but the emulator's known drift", _second_plans),
     Step(f"a run holding the {LOCKED_STACK} lock refuses a second run", _held_lock),
     Step("an S3 lockfile alone refuses a run", _planted_lock("s3-lockfile")),
     Step("a DynamoDB lock item alone refuses a run", _planted_lock("dynamodb")),
-    Step("destroy cluster+registry, network, then backend (state back to local)",
-         lambda rehearsal, config: rehearsal.destroy_all()),
+    Step(
+        "destroy cluster+registry, network, then backend (state back to local)",
+        lambda rehearsal, config: rehearsal.destroy_all(),
+    ),
     Step("nothing is left behind", _nothing_left),
 )

@@ -13,8 +13,10 @@ def synthesize_stacks(config: EnvironmentConfig, outdir: Path) -> dict[str, dict
     """Every stack of the environment as `cdktf synth` writes it, by stack name."""
     build_app(config, str(outdir)).synth()
     manifest = json.loads((outdir / "manifest.json").read_text())
-    return {name: json.loads((outdir / stack["synthesizedStackPath"]).read_text())
-            for name, stack in manifest["stacks"].items()}
+    return {
+        name: json.loads((outdir / stack["synthesizedStackPath"]).read_text())
+        for name, stack in manifest["stacks"].items()
+    }
 
 
 def backend_stack_on_s3(config: EnvironmentConfig, outdir: Path) -> dict:

@@ -61,21 +61,28 @@ def find_toolchain() -> Toolchain:
     terraform = shutil.which("terraform")
     if terraform is None:
         raise MissingPrerequisite("rehearsal needs terraform >= 1.10 on PATH: not found")
-    about = json.loads(subprocess.run([terraform, "version", "-json"], capture_output=True,
-                                      text=True, check=True).stdout)
+    about = json.loads(
+        subprocess.run(
+            [terraform, "version", "-json"], capture_output=True, text=True, check=True
+        ).stdout
+    )
     if _version_key(about["terraform_version"])[:2] < MINIMUM_TERRAFORM:
-        raise MissingPrerequisite(f"rehearsal needs terraform >= 1.10: {terraform} is "
-                                  f"{about['terraform_version']}")
+        raise MissingPrerequisite(
+            f"rehearsal needs terraform >= 1.10: {terraform} is {about['terraform_version']}"
+        )
     mirror = Path(os.environ.get("TF_PLUGIN_MIRROR") or DEFAULT_PLUGIN_MIRROR)
-    versions = sorted((path.parent.name
-                       for path in (mirror / AWS_PROVIDER_DIR).glob(f"*/{about['platform']}")),
-                      key=_version_key)
+    versions = sorted(
+        (path.parent.name for path in (mirror / AWS_PROVIDER_DIR).glob(f"*/{about['platform']}")),
+        key=_version_key,
+    )
     if not versions:
         raise MissingPrerequisite(
             f"rehearsal needs a provider mirror with hashicorp/aws for {about['platform']}: "
-            f"none in {mirror} (set TF_PLUGIN_MIRROR)")
-    return Toolchain(terraform=Path(terraform), plugin_mirror=mirror,
-                     aws_provider_version=versions[-1])
+            f"none in {mirror} (set TF_PLUGIN_MIRROR)"
+        )
+    return Toolchain(
+        terraform=Path(terraform), plugin_mirror=mirror, aws_provider_version=versions[-1]
+    )
 
 
 class Terraform:
@@ -89,30 +96,53 @@ class Terraform:
         self.toolchain = toolchain
         cli_config = workdir / "terraform.rc"
         cli_config.write_text(CLI_CONFIG.format(mirror=toolchain.plugin_mirror))
-        inherited = {name: value for name, value in os.environ.items()
-                     if not name.upper().startswith(("AWS_", "TF_"))
-                     and name.upper() not in ("HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY")}
-        self.environment = {**inherited, "TF_CLI_CONFIG_FILE": str(cli_config),
-                            "TF_IN_AUTOMATION": "1", "TF_INPUT": "0", "CHECKPOINT_DISABLE": "1",
-                            "HTTP_PROXY": UNREACHABLE_PROXY, "HTTPS_PROXY": UNREACHABLE_PROXY}
+        inherited = {
+            name: value
+            for name, value in os.environ.items()
+            if not name.upper().startswith(("AWS_", "TF_"))
+            and name.upper() not in ("HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY")
+        }
+        self.environment = {
+            **inherited,
+            "TF_CLI_CONFIG_FILE": str(cli_config),
+            "TF_IN_AUTOMATION": "1",
+            "TF_INPUT": "0",
+            "CHECKPOINT_DISABLE": "1",
+            "HTTP_PROXY": UNREACHABLE_PROXY,
+            "HTTPS_PROXY": UNREACHABLE_PROXY,
+        }
 
     def _command(self, *args: str) -> list[str]:
         return [str(self.toolchain.terraform), *args, "-no-color"]
 
-    def run(self, directory: Path, *args: str,
-            expect: tuple[int, ...] = (0,)) -> subprocess.CompletedProcess:
+    def run(
+        self, directory: Path, *args: str, expect: tuple[int, ...] = (0,)
+    ) -> subprocess.CompletedProcess:
         """`terraform <args>` in `directory`; raises `TerraformFailed` on another exit code."""
-        result = subprocess.run(self._command(*args), cwd=directory, env=self.environment,
-                                capture_output=True, text=True, stdin=subprocess.DEVNULL,
-                                timeout=COMMAND_TIMEOUT_SECONDS)
+        result = subprocess.run(
+            self._command(*args),
+            cwd=directory,
+            env=self.environment,
+            capture_output=True,
+            text=True,
+            stdin=subprocess.DEVNULL,
+            timeout=COMMAND_TIMEOUT_SECONDS,
+        )
         if result.returncode not in expect:
             raise TerraformFailed(
                 f"terraform {' '.join(args)} in {directory} exited {result.returncode}:\n"
-                f"{result.stdout[-4000:]}\n{result.stderr[-4000:]}")
+                f"{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
+            )
         return result
 
     def start(self, directory: Path, *args: str) -> subprocess.Popen:
         """`terraform <args>` in `directory` in the background, its stdin a pipe to hold open."""
-        return subprocess.Popen(self._command(*args), cwd=directory, env=self.environment,
-                                stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True)
+        return subprocess.Popen(
+            self._command(*args),
+            cwd=directory,
+            env=self.environment,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )

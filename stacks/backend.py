@@ -18,18 +18,39 @@ class BackendStack(EnvironmentStack):
     """
 
     def __init__(self, scope: Construct, id: str, *, config: EnvironmentConfig) -> None:
-        super().__init__(scope, id, config=config,
-                         remote_state=config.state.backend_stack_state == "s3")
-        store = TerraformStateStore(self, "state", props=TerraformStateStoreProps(
-            bucket_name=config.state.bucket,
-            lock_table_name=config.state.lock_table,
-            noncurrent_version_expiration_days=config.state.noncurrent_version_expiration_days,
-        ))
-        TerraformOutput(self, "state_bucket_name", value=store.bucket_name,
-                        description="S3 bucket holding Terraform state.")
-        TerraformOutput(self, "state_bucket_arn", value=store.bucket_arn,
-                        description="ARN of the state bucket, for IAM policies of CI roles.")
-        TerraformOutput(self, "lock_table_name", value=store.lock_table_name,
-                        description="DynamoDB table holding Terraform state locks.")
-        TerraformOutput(self, "lock_table_arn", value=store.lock_table_arn,
-                        description="ARN of the lock table, for IAM policies of CI roles.")
+        super().__init__(
+            scope, id, config=config, remote_state=config.state.backend_stack_state == "s3"
+        )
+        store = TerraformStateStore(
+            self,
+            "state",
+            props=TerraformStateStoreProps(
+                bucket_name=config.state.bucket,
+                lock_table_name=config.state.lock_table,
+                noncurrent_version_expiration_days=config.state.noncurrent_version_expiration_days,
+            ),
+        )
+        TerraformOutput(
+            self,
+            "state_bucket_name",
+            value=store.bucket_name,
+            description="S3 bucket holding Terraform state.",
+        )
+        TerraformOutput(
+            self,
+            "state_bucket_arn",
+            value=store.bucket_arn,
+            description="ARN of the state bucket, for IAM policies of CI roles.",
+        )
+        TerraformOutput(
+            self,
+            "lock_table_name",
+            value=store.lock_table_name,
+            description="DynamoDB table holding Terraform state locks.",
+        )
+        TerraformOutput(
+            self,
+            "lock_table_arn",
+            value=store.lock_table_arn,
+            description="ARN of the lock table, for IAM policies of CI roles.",
+        )

@@ -43,13 +43,15 @@ class EnvironmentStack(TerraformStack):
     that, until the bootstrap has created the bucket.
     """
 
-    def __init__(self, scope: Construct, id: str, *, config: EnvironmentConfig,
-                 remote_state: bool = True) -> None:
+    def __init__(
+        self, scope: Construct, id: str, *, config: EnvironmentConfig, remote_state: bool = True
+    ) -> None:
         super().__init__(scope, id)
         self.config = config
         tags = default_tags(config)
-        AwsProvider(self, "aws", region=config.aws.region,
-                    default_tags=[AwsProviderDefaultTags(tags=tags)])
+        AwsProvider(
+            self, "aws", region=config.aws.region, default_tags=[AwsProviderDefaultTags(tags=tags)]
+        )
         if remote_state:
             S3Backend(
                 self,

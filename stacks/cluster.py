@@ -14,30 +14,42 @@ from stacks.base import EnvironmentStack, cluster_name
 class ClusterStack(EnvironmentStack):
     """EKS with node groups, IRSA and add-ons. Attribute `cluster` for the platform stack."""
 
-    def __init__(self, scope: Construct, id: str, *, config: EnvironmentConfig,
-                 network: Network) -> None:
+    def __init__(
+        self, scope: Construct, id: str, *, config: EnvironmentConfig, network: Network
+    ) -> None:
         super().__init__(scope, id, config=config)
         settings = config.cluster
-        self.cluster = KubernetesCluster(self, "eks", props=EksClusterProps(
-            cluster_name=cluster_name(config),
-            version=settings.version,
-            private_subnet_ids=network.private_subnet_ids,
-            node_groups=tuple(
-                NodeGroupProps(name=group.name, instance_types=tuple(group.instance_types),
-                               min_size=group.min_size, desired_size=group.desired_size,
-                               max_size=group.max_size, disk_size_gib=group.disk_size_gib,
-                               capacity_type=group.capacity_type)
-                for group in settings.node_groups
+        self.cluster = KubernetesCluster(
+            self,
+            "eks",
+            props=EksClusterProps(
+                cluster_name=cluster_name(config),
+                version=settings.version,
+                private_subnet_ids=network.private_subnet_ids,
+                node_groups=tuple(
+                    NodeGroupProps(
+                        name=group.name,
+                        instance_types=tuple(group.instance_types),
+                        min_size=group.min_size,
+                        desired_size=group.desired_size,
+                        max_size=group.max_size,
+                        disk_size_gib=group.disk_size_gib,
+                        capacity_type=group.capacity_type,
+                    )
+                    for group in settings.node_groups
+                ),
+                endpoint_public_access_cidrs=tuple(settings.endpoint_public_access_cidrs),
+                admin_principal_arns=tuple(settings.admin_principal_arns),
+                log_retention_days=settings.log_retention_days,
             ),
-            endpoint_public_access_cidrs=tuple(settings.endpoint_public_access_cidrs),
-            admin_principal_arns=tuple(settings.admin_principal_arns),
-            log_retention_days=settings.log_retention_days,
-        ))
+        )
         outputs = {
             "cluster_name": (self.cluster.cluster_name, "EKS cluster name."),
             "cluster_endpoint": (self.cluster.cluster_endpoint, "Kubernetes API endpoint."),
             "cluster_certificate_authority_data": (
-                self.cluster.cluster_certificate_authority_data, "Base64 CA of the API."),
+                self.cluster.cluster_certificate_authority_data,
+                "Base64 CA of the API.",
+            ),
             "oidc_provider_arn": (self.cluster.oidc_provider_arn, "IAM OIDC provider, for IRSA."),
             "oidc_issuer_url": (self.cluster.oidc_issuer_url, "OIDC issuer URL, for IRSA."),
         }

@@ -16,20 +16,32 @@ class NetworkStack(EnvironmentStack):
     def __init__(self, scope: Construct, id: str, *, config: EnvironmentConfig) -> None:
         super().__init__(scope, id, config=config)
         settings = config.network
-        self.network = Network(self, "network", props=NetworkProps(
-            name=config.name_prefix,
-            region=config.aws.region,
-            cidr=settings.vpc_cidr,
-            cluster_name=cluster_name(config),
-            az_count=settings.az_count,
-            availability_zones=tuple(settings.availability_zones),
-            private_subnet_newbits=settings.private_subnet_newbits,
-            public_subnet_newbits=settings.public_subnet_newbits,
-            single_nat_gateway=settings.single_nat_gateway,
-            flow_log_retention_days=settings.flow_log_retention_days,
-        ))
+        self.network = Network(
+            self,
+            "network",
+            props=NetworkProps(
+                name=config.name_prefix,
+                region=config.aws.region,
+                cidr=settings.vpc_cidr,
+                cluster_name=cluster_name(config),
+                az_count=settings.az_count,
+                availability_zones=tuple(settings.availability_zones),
+                private_subnet_newbits=settings.private_subnet_newbits,
+                public_subnet_newbits=settings.public_subnet_newbits,
+                single_nat_gateway=settings.single_nat_gateway,
+                flow_log_retention_days=settings.flow_log_retention_days,
+            ),
+        )
         TerraformOutput(self, "vpc_id", value=self.network.vpc_id, description="VPC id.")
-        TerraformOutput(self, "private_subnet_ids", value=self.network.private_subnet_ids,
-                        description="Private subnet ids, one per AZ (nodes, internal LBs).")
-        TerraformOutput(self, "public_subnet_ids", value=self.network.public_subnet_ids,
-                        description="Public subnet ids, one per AZ (NAT, internet-facing LBs).")
+        TerraformOutput(
+            self,
+            "private_subnet_ids",
+            value=self.network.private_subnet_ids,
+            description="Private subnet ids, one per AZ (nodes, internal LBs).",
+        )
+        TerraformOutput(
+            self,
+            "public_subnet_ids",
+            value=self.network.public_subnet_ids,
+            description="Public subnet ids, one per AZ (NAT, internet-facing LBs).",
+        )

@@ -12,7 +12,8 @@ REMOTE_STACKS = [name for name in STACK_NAMES if name != "backend"]
 @pytest.mark.parametrize("environment", SHIPPED_ENVIRONMENTS)
 @pytest.mark.parametrize("stack_name", REMOTE_STACKS)
 def test_every_stack_but_backend_uses_the_s3_backend_with_both_locks(
-        synth, environment, stack_name):
+    synth, environment, stack_name
+):
     backend = synth(environment).stacks[stack_name]["terraform"]["backend"]
     assert set(backend) == {"s3"}
     s3 = backend["s3"]
@@ -23,8 +24,9 @@ def test_every_stack_but_backend_uses_the_s3_backend_with_both_locks(
 
 
 def test_manifest_declares_the_deployment_order(dev):
-    dependencies = {name: sorted(stack["dependencies"])
-                    for name, stack in dev.manifest["stacks"].items()}
+    dependencies = {
+        name: sorted(stack["dependencies"]) for name, stack in dev.manifest["stacks"].items()
+    }
     assert dependencies == {
         "backend": [],
         "network": ["backend"],

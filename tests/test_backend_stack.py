@@ -6,7 +6,6 @@ import json
 
 from infra_config import load_config
 from main import build_app
-
 from synth_helpers import SHIPPED_ENVIRONMENTS, only_resource
 
 
@@ -16,9 +15,9 @@ def test_backend_bootstraps_on_local_state(dev):
 
 def test_backend_moves_to_its_own_bucket_after_migration(tmp_path):
     config = load_config("dev")
-    migrated = config.model_copy(update={
-        "state": config.state.model_copy(update={"backend_stack_state": "s3"})
-    })
+    migrated = config.model_copy(
+        update={"state": config.state.model_copy(update={"backend_stack_state": "s3"})}
+    )
     build_app(migrated, str(tmp_path)).synth()
     stack = json.loads((tmp_path / "stacks" / "backend" / "cdk.tf.json").read_text())
     assert stack["terraform"]["backend"]["s3"]["bucket"] == "djeks-dev-tfstate-example"
@@ -37,6 +36,9 @@ def test_outputs_name_what_other_stacks_and_ci_roles_need(synth):
     for environment in SHIPPED_ENVIRONMENTS:
         outputs = synth(environment).stacks["backend"]["output"]
         assert set(outputs) == {
-            "state_bucket_name", "state_bucket_arn", "lock_table_name", "lock_table_arn"
+            "state_bucket_name",
+            "state_bucket_arn",
+            "lock_table_name",
+            "lock_table_arn",
         }
         assert outputs["state_bucket_arn"]["value"].endswith(".arn}")

@@ -14,8 +14,15 @@ from synth_helpers import REPO_ROOT, STACK_NAMES, set_path, shipped_config
 
 
 def make_synth(environment: str, out, config_dir=None) -> subprocess.CompletedProcess:
-    args = ["make", "--no-print-directory", "-C", str(REPO_ROOT), "synth",
-            f"ENV={environment}", f"OUT={out}"]
+    args = [
+        "make",
+        "--no-print-directory",
+        "-C",
+        str(REPO_ROOT),
+        "synth",
+        f"ENV={environment}",
+        f"OUT={out}",
+    ]
     if config_dir is not None:
         args.append(f"CONFIG_DIR={config_dir}")
     return subprocess.run(args, capture_output=True, text=True, timeout=600)
@@ -28,20 +35,36 @@ def config_errors(stderr: str) -> list[str]:
 @pytest.mark.parametrize(
     ("case", "environment", "data", "expected"),
     [
-        ("invalid CIDR", "dev", set_path(shipped_config(), "network.vpc_cidr", "10.10.0.0/33"),
-         "network.vpc_cidr: '10.10.0.0/33' is not allowed"),
-        ("negative node count", "dev",
-         set_path(shipped_config(), "cluster.node_groups.0.desired_size", -2),
-         "cluster.node_groups[0].desired_size: -2 is not allowed"),
-        ("unknown key", "dev", set_path(shipped_config(), "network.flowlogs", True),
-         "network.flowlogs: unknown key; allowed keys here: vpc_cidr"),
-        ("upper-case bucket", "dev", set_path(shipped_config(), "state.bucket", "Djeks-State"),
-         "state.bucket: 'Djeks-State' is not allowed"),
+        (
+            "invalid CIDR",
+            "dev",
+            set_path(shipped_config(), "network.vpc_cidr", "10.10.0.0/33"),
+            "network.vpc_cidr: '10.10.0.0/33' is not allowed",
+        ),
+        (
+            "negative node count",
+            "dev",
+            set_path(shipped_config(), "cluster.node_groups.0.desired_size", -2),
+            "cluster.node_groups[0].desired_size: -2 is not allowed",
+        ),
+        (
+            "unknown key",
+            "dev",
+            set_path(shipped_config(), "network.flowlogs", True),
+            "network.flowlogs: unknown key; allowed keys here: vpc_cidr",
+        ),
+        (
+            "upper-case bucket",
+            "dev",
+            set_path(shipped_config(), "state.bucket", "Djeks-State"),
+            "state.bucket: 'Djeks-State' is not allowed",
+        ),
         ("no config file", "staging", None, "staging.yaml: no such environment file"),
     ],
 )
 def test_bad_config_fails_with_one_line_and_keeps_previous_output(
-        tmp_path, case, environment, data, expected):
+    tmp_path, case, environment, data, expected
+):
     config_dir = tmp_path / "config"
     config_dir.mkdir()
     if data is not None:
@@ -62,8 +85,14 @@ def test_bad_config_fails_with_one_line_and_keeps_previous_output(
 
 
 def test_app_itself_rejects_a_missing_environment_without_traceback():
-    result = subprocess.run([sys.executable, "main.py"], cwd=REPO_ROOT, capture_output=True,
-                            text=True, env={**os.environ, "INFRA_ENV": "nowhere"}, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "main.py"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "INFRA_ENV": "nowhere"},
+        timeout=120,
+    )
     assert result.returncode == 1
     assert result.stderr.startswith("config error: config/nowhere.yaml: no such environment file")
     assert len(result.stderr.strip().splitlines()) == 1

@@ -7,7 +7,6 @@ import json
 import pytest
 
 from infra_constructs.eks import EksClusterProps, NodeGroupProps
-
 from synth_helpers import only_resource, resources
 
 
@@ -35,7 +34,11 @@ def test_secrets_are_envelope_encrypted_with_a_rotating_key(dev):
 
 def test_all_five_control_plane_logs_go_to_a_bounded_log_group(prod):
     assert sorted(eks(prod)["enabled_cluster_log_types"]) == [
-        "api", "audit", "authenticator", "controllerManager", "scheduler"
+        "api",
+        "audit",
+        "authenticator",
+        "controllerManager",
+        "scheduler",
     ]
     group = only_resource(prod.stacks["cluster"], "aws_cloudwatch_log_group")
     assert group["name"] == "/aws/eks/djeks-prod/cluster"
@@ -51,7 +54,8 @@ def test_endpoint_is_private_and_public_access_is_limited(prod):
 
 def test_access_entries_without_creator_admin(dev):
     assert eks(dev)["access_config"] == {
-        "authentication_mode": "API", "bootstrap_cluster_creator_admin_permissions": False
+        "authentication_mode": "API",
+        "bootstrap_cluster_creator_admin_permissions": False,
     }
 
 
@@ -59,7 +63,7 @@ def test_nodes_and_control_plane_use_only_private_subnets(dev):
     private = [f"private-{i}" for i in range(2)]
     subnet_refs = eks(dev)["vpc_config"]["subnet_ids"]
     assert len(subnet_refs) == 2
-    for ref, name in zip(subnet_refs, private):
+    for ref, name in zip(subnet_refs, private, strict=True):
         assert f"network_{name}_" in ref
     for group in resources(dev.stacks["cluster"], "aws_eks_node_group"):
         assert group["subnet_ids"] == subnet_refs
@@ -69,7 +73,9 @@ def test_nodes_and_control_plane_use_only_private_subnets(dev):
 def test_launch_template_requires_imdsv2_hop_limit_1_and_encrypted_gp3(prod):
     template = only_resource(prod.stacks["cluster"], "aws_launch_template")
     assert template["metadata_options"] == {
-        "http_endpoint": "enabled", "http_tokens": "required", "http_put_response_hop_limit": 1
+        "http_endpoint": "enabled",
+        "http_tokens": "required",
+        "http_put_response_hop_limit": 1,
     }
     [device] = template["block_device_mappings"]
     assert device["ebs"]["volume_type"] == "gp3"
@@ -86,16 +92,19 @@ def test_node_groups_follow_config_and_leave_desired_size_to_the_autoscaler(prod
 
 
 def managed_policies_of(stack: dict, role_key_part: str) -> set[str]:
-    return {a["policy_arn"].rsplit("/", 1)[-1]
-            for a in resources(stack, "aws_iam_role_policy_attachment")
-            if role_key_part in a["role"]}
+    return {
+        a["policy_arn"].rsplit("/", 1)[-1]
+        for a in resources(stack, "aws_iam_role_policy_attachment")
+        if role_key_part in a["role"]
+    }
 
 
 def test_roles_have_only_the_managed_policies_they_need(dev):
     stack = dev.stacks["cluster"]
     assert managed_policies_of(stack, "cluster-role") == {"AmazonEKSClusterPolicy"}
     assert managed_policies_of(stack, "node-role") == {
-        "AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryReadOnly"
+        "AmazonEKSWorkerNodePolicy",
+        "AmazonEC2ContainerRegistryReadOnly",
     }
     assert managed_policies_of(stack, "vpc-cni-role") == {"AmazonEKS_CNI_Policy"}
     assert managed_policies_of(stack, "ebs-csi-driver-role") == {"AmazonEBSCSIDriverPolicy"}
@@ -116,8 +125,7 @@ def test_vpc_cni_comes_before_the_nodes_and_the_rest_after(dev):
     found = addons(stack)
     assert set(found) == {"vpc-cni", "coredns", "kube-proxy", "aws-ebs-csi-driver"}
     [group] = resources(stack, "aws_eks_node_group")
-    assert any(dep.startswith("aws_eks_addon.") and "vpc-cni" in dep
-               for dep in group["depends_on"])
+    assert any(dep.startswith("aws_eks_addon.") and "vpc-cni" in dep for dep in group["depends_on"])
     for name in ("coredns", "kube-proxy", "aws-ebs-csi-driver"):
         assert any(dep.startswith("aws_eks_node_group.") for dep in found[name]["depends_on"])
 
@@ -127,8 +135,10 @@ def test_ebs_csi_driver_and_vpc_cni_use_their_own_irsa_roles(dev):
     found = addons(stack)
     roles = stack["resource"]["aws_iam_role"]
     documents = stack["data"]["aws_iam_policy_document"]
-    for addon, service_account in (("aws-ebs-csi-driver", "ebs-csi-controller-sa"),
-                                   ("vpc-cni", "aws-node")):
+    for addon, service_account in (
+        ("aws-ebs-csi-driver", "ebs-csi-controller-sa"),
+        ("vpc-cni", "aws-node"),
+    ):
         role_key = found[addon]["service_account_role_arn"].split(".")[1]
         document_key = roles[role_key]["assume_role_policy"].split(".")[2]
         [statement] = documents[document_key]["statement"]
@@ -142,9 +152,9 @@ def test_admin_principals_get_cluster_admin_through_access_entries(tmp_path):
 
     config = load_config("dev")
     admin = "arn:aws:iam::123456789012:role/platform-admin"
-    config = config.model_copy(update={
-        "cluster": config.cluster.model_copy(update={"admin_principal_arns": [admin]})
-    })
+    config = config.model_copy(
+        update={"cluster": config.cluster.model_copy(update={"admin_principal_arns": [admin]})}
+    )
     build_app(config, str(tmp_path)).synth()
     stack = json.loads((tmp_path / "stacks" / "cluster" / "cdk.tf.json").read_text())
     assert only_resource(stack, "aws_eks_access_entry")["principal_arn"] == admin
@@ -155,18 +165,21 @@ def test_admin_principals_get_cluster_admin_through_access_entries(tmp_path):
 
 def test_outputs_give_the_platform_what_it_needs(dev):
     assert set(dev.stacks["cluster"]["output"]) >= {
-        "cluster_name", "cluster_endpoint", "cluster_certificate_authority_data",
-        "oidc_provider_arn", "oidc_issuer_url",
+        "cluster_name",
+        "cluster_endpoint",
+        "cluster_certificate_authority_data",
+        "oidc_provider_arn",
+        "oidc_issuer_url",
     }
 
 
 def test_node_group_props_reject_unordered_sizes():
     with pytest.raises(ValueError, match=r"NodeGroupProps\(general\): sizes must satisfy"):
-        NodeGroupProps(name="general", instance_types=("t3.large",), min_size=3,
-                       desired_size=2, max_size=4)
+        NodeGroupProps(
+            name="general", instance_types=("t3.large",), min_size=3, desired_size=2, max_size=4
+        )
 
 
 def test_cluster_props_need_a_node_group():
     with pytest.raises(ValueError, match="EksClusterProps.node_groups: give at least one"):
-        EksClusterProps(cluster_name="c", version="1.34", private_subnet_ids=["s"],
-                        node_groups=())
+        EksClusterProps(cluster_name="c", version="1.34", private_subnet_ids=["s"], node_groups=())

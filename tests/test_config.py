@@ -1,4 +1,4 @@
-"""Each configuration rule rejects a bad value with one line: file, field, value, what is allowed."""
+"""Each configuration rule rejects a bad value with one line: file, field, value, what's allowed."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import pytest
 import yaml
 
 from infra_config import ConfigError, available_environments, load_config
-
 from synth_helpers import SHIPPED_ENVIRONMENTS, set_path, shipped_config
 
 
@@ -33,42 +32,96 @@ def test_shipped_environments_are_valid(environment):
 @pytest.mark.parametrize(
     ("path", "value", "expected"),
     [
-        ("network.vpc_cidr", "10.0.0.0/33", "network.vpc_cidr: '10.0.0.0/33' is not allowed: "
-         "use an IPv4 network in CIDR form"),
-        ("network.vpc_cidr", "10.0.0.1/16", "network.vpc_cidr: '10.0.0.1/16' is not allowed: "
-         "use an IPv4 network in CIDR form with host bits zero"),
-        ("network.vpc_cidr", "10.0.0.0/8", "network.vpc_cidr: '10.0.0.0/8' is not allowed: "
-         "use a prefix length between /16 and /24"),
-        ("network.az_count", 1, "network.az_count: 1 is not allowed: "
-         "Input should be greater than or equal to 2"),
-        ("cluster.node_groups.0.min_size", -1, "cluster.node_groups[0].min_size: -1 is not "
-         "allowed: Input should be greater than or equal to 1"),
-        ("cluster.node_groups.0.name", "General", "cluster.node_groups[0].name: 'General' is "
-         "not allowed: use 2-32 lowercase letters"),
-        ("cluster.node_groups.0.capacity_type", "spot", "capacity_type: 'spot' is not allowed: "
-         "Input should be 'ON_DEMAND' or 'SPOT'"),
-        ("cluster.endpoint_public_access_cidrs", ["1.2.3.4/40"],
-         "cluster.endpoint_public_access_cidrs: ['1.2.3.4/40'] is not allowed: '1.2.3.4/40' is "
-         "not an IPv4 CIDR"),
-        ("cluster.admin_principal_arns", ["admin"], "cluster.admin_principal_arns: ['admin'] is "
-         "not allowed: 'admin' is not an IAM role or user ARN"),
-        ("state.bucket", "Djeks-State", "state.bucket: 'Djeks-State' is not allowed: use 3-63 "
-         "lowercase letters, digits, dots or hyphens"),
+        (
+            "network.vpc_cidr",
+            "10.0.0.0/33",
+            "network.vpc_cidr: '10.0.0.0/33' is not allowed: use an IPv4 network in CIDR form",
+        ),
+        (
+            "network.vpc_cidr",
+            "10.0.0.1/16",
+            "network.vpc_cidr: '10.0.0.1/16' is not allowed: "
+            "use an IPv4 network in CIDR form with host bits zero",
+        ),
+        (
+            "network.vpc_cidr",
+            "10.0.0.0/8",
+            "network.vpc_cidr: '10.0.0.0/8' is not allowed: "
+            "use a prefix length between /16 and /24",
+        ),
+        (
+            "network.az_count",
+            1,
+            "network.az_count: 1 is not allowed: Input should be greater than or equal to 2",
+        ),
+        (
+            "cluster.node_groups.0.min_size",
+            -1,
+            "cluster.node_groups[0].min_size: -1 is not "
+            "allowed: Input should be greater than or equal to 1",
+        ),
+        (
+            "cluster.node_groups.0.name",
+            "General",
+            "cluster.node_groups[0].name: 'General' is not allowed: use 2-32 lowercase letters",
+        ),
+        (
+            "cluster.node_groups.0.capacity_type",
+            "spot",
+            "capacity_type: 'spot' is not allowed: Input should be 'ON_DEMAND' or 'SPOT'",
+        ),
+        (
+            "cluster.endpoint_public_access_cidrs",
+            ["1.2.3.4/40"],
+            "cluster.endpoint_public_access_cidrs: ['1.2.3.4/40'] is not allowed: '1.2.3.4/40' is "
+            "not an IPv4 CIDR",
+        ),
+        (
+            "cluster.admin_principal_arns",
+            ["admin"],
+            "cluster.admin_principal_arns: ['admin'] is "
+            "not allowed: 'admin' is not an IAM role or user ARN",
+        ),
+        (
+            "state.bucket",
+            "Djeks-State",
+            "state.bucket: 'Djeks-State' is not allowed: use 3-63 "
+            "lowercase letters, digits, dots or hyphens",
+        ),
         ("state.lock_table", "a b", "state.lock_table: 'a b' is not allowed: use 3-255 letters"),
-        ("state.noncurrent_version_expiration_days", 0, "state.noncurrent_version_expiration_"
-         "days: 0 is not allowed: Input should be greater than or equal to 1"),
-        ("state.backend_stack_state", "remote", "state.backend_stack_state: 'remote' is not "
-         "allowed: Input should be 'local' or 's3'"),
+        (
+            "state.noncurrent_version_expiration_days",
+            0,
+            "state.noncurrent_version_expiration_"
+            "days: 0 is not allowed: Input should be greater than or equal to 1",
+        ),
+        (
+            "state.backend_stack_state",
+            "remote",
+            "state.backend_stack_state: 'remote' is not allowed: Input should be 'local' or 's3'",
+        ),
         ("aws.region", "Europe", "aws.region: 'Europe' is not allowed: use an AWS region name"),
-        ("registry.repository_name", "Django_App", "registry.repository_name: 'Django_App' is "
-         "not allowed: use lowercase letters, digits"),
-        ("gitops.repo_url", "github.com/x/y", "gitops.repo_url: 'github.com/x/y' is not "
-         "allowed: use an https:// or ssh Git URL"),
-        ("charts.jenkins", "latest", "charts.jenkins: 'latest' is not allowed: String should "
-         "match pattern"),
+        (
+            "registry.repository_name",
+            "Django_App",
+            "registry.repository_name: 'Django_App' is not allowed: use lowercase letters, digits",
+        ),
+        (
+            "gitops.repo_url",
+            "github.com/x/y",
+            "gitops.repo_url: 'github.com/x/y' is not allowed: use an https:// or ssh Git URL",
+        ),
+        (
+            "charts.jenkins",
+            "latest",
+            "charts.jenkins: 'latest' is not allowed: String should match pattern",
+        ),
         ("project", "My Project", "project: 'My Project' is not allowed: use 2-32 lowercase"),
-        ("tags", {"aws:owner": "x"}, "tags: tag 'aws:owner': keys have 1-128 characters and do "
-         "not start with 'aws:'"),
+        (
+            "tags",
+            {"aws:owner": "x"},
+            "tags: tag 'aws:owner': keys have 1-128 characters and do not start with 'aws:'",
+        ),
     ],
 )
 def test_bad_value_names_file_field_value_and_rule(tmp_path, path, value, expected):
@@ -81,38 +134,81 @@ def test_bad_value_names_file_field_value_and_rule(tmp_path, path, value, expect
 @pytest.mark.parametrize(
     ("environment", "path", "value", "expected"),
     [
-        ("dev", "network.private_subnet_newbits", 1,
-         "network: 2 subnets of /24 do not fit in 10.10.0.0/16 after the ones before them; "
-         "use fewer newbits or a larger VPC CIDR"),
-        ("dev", "network.public_subnet_newbits", 13,
-         "network.public_subnet_newbits: 13 is not allowed: Input should be less than or equal "
-         "to 12"),
-        ("prod", "cluster.node_groups.0.desired_size", 10,
-         "cluster.node_groups[0]: sizes must satisfy min_size <= desired_size <= max_size, "
-         "got 3 <= 10 <= 9"),
-        ("prod", "cluster.node_groups.0.min_size", 0,
-         "cluster.node_groups[0].min_size: 0 is not allowed: Input should be greater than or "
-         "equal to 1"),
-        ("dev", "cluster.version", "1.29",
-         "cluster.version: '1.29' is not allowed: use one of the supported EKS versions "
-         "1.32, 1.33, 1.34, 1.35"),
-        ("prod", "cluster.endpoint_public_access_cidrs", ["0.0.0.0/0"],
-         "cluster.endpoint_public_access_cidrs: ['0.0.0.0/0'] is not allowed: '0.0.0.0/0' opens "
-         "the prod API endpoint to the whole internet"),
-        ("dev", "registry.cache_expire_days", 0,
-         "registry.cache_expire_days: 0 is not allowed"),
-        ("prod", "network.availability_zones", ["eu-west-1a", "eu-west-1a", "eu-west-1b"],
-         "network: availability_zones ['eu-west-1a', 'eu-west-1a', 'eu-west-1b'] must name "
-         "az_count (3) different zones"),
-        ("dev", "network.availability_zones", ["us-east-1a", "us-east-1b"],
-         "(top level): network.availability_zones: 'us-east-1a' is not a zone of eu-west-1; use "
-         "names such as eu-west-1a"),
-        ("dev", "platform.jenkins.plugins", ["git:latest"],
-         "platform.jenkins.plugins: ['git:latest'] is not allowed: 'git:latest' is not pinned"),
-        ("dev", "platform.argocd.exposure", "ingress",
-         "platform.argocd: exposure 'ingress' needs ingress_host"),
-        ("dev", "platform.app.namespace", "Django",
-         "platform.app.namespace: 'Django' is not allowed: use a Kubernetes name"),
+        (
+            "dev",
+            "network.private_subnet_newbits",
+            1,
+            "network: 2 subnets of /24 do not fit in 10.10.0.0/16 after the ones before them; "
+            "use fewer newbits or a larger VPC CIDR",
+        ),
+        (
+            "dev",
+            "network.public_subnet_newbits",
+            13,
+            "network.public_subnet_newbits: 13 is not allowed: Input should be less than or equal "
+            "to 12",
+        ),
+        (
+            "prod",
+            "cluster.node_groups.0.desired_size",
+            10,
+            "cluster.node_groups[0]: sizes must satisfy min_size <= desired_size <= max_size, "
+            "got 3 <= 10 <= 9",
+        ),
+        (
+            "prod",
+            "cluster.node_groups.0.min_size",
+            0,
+            "cluster.node_groups[0].min_size: 0 is not allowed: Input should be greater than or "
+            "equal to 1",
+        ),
+        (
+            "dev",
+            "cluster.version",
+            "1.29",
+            "cluster.version: '1.29' is not allowed: use one of the supported EKS versions "
+            "1.32, 1.33, 1.34, 1.35",
+        ),
+        (
+            "prod",
+            "cluster.endpoint_public_access_cidrs",
+            ["0.0.0.0/0"],
+            "cluster.endpoint_public_access_cidrs: ['0.0.0.0/0'] is not allowed: '0.0.0.0/0' opens "
+            "the prod API endpoint to the whole internet",
+        ),
+        ("dev", "registry.cache_expire_days", 0, "registry.cache_expire_days: 0 is not allowed"),
+        (
+            "prod",
+            "network.availability_zones",
+            ["eu-west-1a", "eu-west-1a", "eu-west-1b"],
+            "network: availability_zones ['eu-west-1a', 'eu-west-1a', 'eu-west-1b'] must name "
+            "az_count (3) different zones",
+        ),
+        (
+            "dev",
+            "network.availability_zones",
+            ["us-east-1a", "us-east-1b"],
+            "(top level): network.availability_zones: 'us-east-1a' is not a zone of eu-west-1; use "
+            "names such as eu-west-1a",
+        ),
+        (
+            "dev",
+            "platform.jenkins.plugins",
+            ["git:latest"],
+            "platform.jenkins.plugins: ['git:latest'] is not allowed: 'git:latest' is not pinned",
+        ),
+        (
+            "dev",
+            "platform.argocd.exposure",
+            "ingress",
+            "platform.argocd: exposure 'ingress' needs ingress_host",
+        ),
+        (
+            "dev",
+            "platform.app.namespace",
+            "Django",
+            "platform.app.namespace: 'Django' is not allowed: use a Kubernetes name",
+        ),
     ],
 )
 def test_cross_field_and_environment_rules(tmp_path, environment, path, value, expected):
@@ -180,8 +276,9 @@ def test_invalid_yaml_names_the_line(tmp_path):
 
 def test_top_level_must_be_a_mapping(tmp_path):
     (tmp_path / "dev.yaml").write_text("- just\n- a list\n")
-    with pytest.raises(ConfigError, match="expected a mapping of settings at the top level, "
-                                          "got list"):
+    with pytest.raises(
+        ConfigError, match="expected a mapping of settings at the top level, got list"
+    ):
         load_config("dev", tmp_path)
 
 

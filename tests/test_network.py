@@ -9,7 +9,6 @@ import pytest
 
 from infra_constructs.network import Network, NetworkProps
 from infra_constructs.subnet_plan import plan_subnets
-
 from synth_helpers import only_resource, resources, synth_construct
 
 
@@ -17,10 +16,13 @@ def subnets(stack: dict, kind: str) -> list[dict]:
     return [s for s in resources(stack, "aws_subnet") if s["tags"]["Name"].split("-")[-2] == kind]
 
 
-@pytest.mark.parametrize(("environment", "zones"), [
-    ("dev", ["eu-west-1a", "eu-west-1b"]),
-    ("prod", ["eu-west-1a", "eu-west-1b", "eu-west-1c"]),
-])
+@pytest.mark.parametrize(
+    ("environment", "zones"),
+    [
+        ("dev", ["eu-west-1a", "eu-west-1b"]),
+        ("prod", ["eu-west-1a", "eu-west-1b", "eu-west-1c"]),
+    ],
+)
 def test_one_public_and_one_private_subnet_per_pinned_az(synth, environment, zones):
     stack = synth(environment).stacks["network"]
     for kind in ("public", "private"):
@@ -30,15 +32,21 @@ def test_one_public_and_one_private_subnet_per_pinned_az(synth, environment, zon
 
 def test_without_pinned_zones_the_first_available_ones_are_used():
     def build(stack):
-        Network(stack, "network", props=NetworkProps(
-            name="n", region="eu-west-1", cidr="10.0.0.0/16", cluster_name="c", az_count=2))
+        Network(
+            stack,
+            "network",
+            props=NetworkProps(
+                name="n", region="eu-west-1", cidr="10.0.0.0/16", cluster_name="c", az_count=2
+            ),
+        )
 
     stack = json.loads(synth_construct(build))
     [(key, zones)] = stack["data"]["aws_availability_zones"].items()
     assert zones["state"] == "available"
     assert zones["filter"] == [{"name": "opt-in-status", "values": ["opt-in-not-required"]}]
     assert sorted(s["availability_zone"] for s in resources(stack, "aws_subnet")) == sorted(
-        [f"${{element(data.aws_availability_zones.{key}.names, {i})}}" for i in range(2)] * 2)
+        [f"${{element(data.aws_availability_zones.{key}.names, {i})}}" for i in range(2)] * 2
+    )
 
 
 def test_subnets_are_inside_the_vpc_and_do_not_overlap(prod):
@@ -46,7 +54,7 @@ def test_subnets_are_inside_the_vpc_and_do_not_overlap(prod):
     vpc = ipaddress.IPv4Network(only_resource(stack, "aws_vpc")["cidr_block"])
     blocks = [ipaddress.IPv4Network(s["cidr_block"]) for s in resources(stack, "aws_subnet")]
     assert all(block.subnet_of(vpc) for block in blocks)
-    assert not any(a.overlaps(b) for i, a in enumerate(blocks) for b in blocks[i + 1:])
+    assert not any(a.overlaps(b) for i, a in enumerate(blocks) for b in blocks[i + 1 :])
 
 
 def test_subnets_carry_the_tags_eks_and_the_load_balancer_controller_need(dev):
@@ -60,8 +68,9 @@ def test_subnets_carry_the_tags_eks_and_the_load_balancer_controller_need(dev):
 
 
 def test_public_subnets_do_not_assign_public_ips(prod):
-    assert all(s["map_public_ip_on_launch"] is False
-               for s in subnets(prod.stacks["network"], "public"))
+    assert all(
+        s["map_public_ip_on_launch"] is False for s in subnets(prod.stacks["network"], "public")
+    )
 
 
 def test_prod_has_a_nat_gateway_per_az_and_dev_shares_one(dev, prod):
@@ -113,7 +122,8 @@ def test_s3_gateway_endpoint_serves_the_private_route_tables(prod):
 
 def test_outputs_give_the_cluster_what_it_needs(dev):
     assert {"vpc_id", "private_subnet_ids", "public_subnet_ids"} <= set(
-        dev.stacks["network"]["output"])
+        dev.stacks["network"]["output"]
+    )
 
 
 def test_subnet_plan_is_aligned_and_rejects_what_does_not_fit():
@@ -126,5 +136,4 @@ def test_subnet_plan_is_aligned_and_rejects_what_does_not_fit():
 
 def test_props_refuse_a_single_az():
     with pytest.raises(ValueError, match="NetworkProps.az_count: 1 must be at least 2"):
-        NetworkProps(name="n", region="eu-west-1", cidr="10.0.0.0/16", cluster_name="c",
-                     az_count=1)
+        NetworkProps(name="n", region="eu-west-1", cidr="10.0.0.0/16", cluster_name="c", az_count=1)

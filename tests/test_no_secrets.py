@@ -11,13 +11,15 @@ import yaml
 
 from synth_helpers import SHIPPED_ENVIRONMENTS
 
-SECRET_KEYS = re.compile(r"^(password|secret|token|apikey|api_key|privatekey|private_key|"
-                         r"client_secret|secretkey|secret_key|access_key|adminpassword)$",
-                         re.IGNORECASE)
+SECRET_KEYS = re.compile(
+    r"^(password|secret|token|apikey|api_key|privatekey|private_key|"
+    r"client_secret|secretkey|secret_key|access_key|adminpassword)$",
+    re.IGNORECASE,
+)
 SECRET_TEXT = [
-    re.compile(r"AKIA[0-9A-Z]{16}"),                  # AWS access key id
+    re.compile(r"AKIA[0-9A-Z]{16}"),  # AWS access key id
     re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----"),  # any PEM private key
-    re.compile(r"gh[pousr]_[A-Za-z0-9]{36}"),          # GitHub token
+    re.compile(r"gh[pousr]_[A-Za-z0-9]{36}"),  # GitHub token
 ]
 PLACEHOLDER = re.compile(r"^\$\$?\{[^}]+\}$")
 """`${terraform.reference}` or an escaped `$${jcasc-secret-key}`: a pointer, not a value."""
@@ -29,8 +31,12 @@ def secret_values(node, path: str = "") -> Iterator[str]:
     if isinstance(node, dict):
         for key, value in node.items():
             where = f"{path}.{key}"
-            if (SECRET_KEYS.match(str(key)) and isinstance(value, str) and value
-                    and not PLACEHOLDER.match(value)):
+            if (
+                SECRET_KEYS.match(str(key))
+                and isinstance(value, str)
+                and value
+                and not PLACEHOLDER.match(value)
+            ):
                 yield where
             yield from secret_values(value, where)
     elif isinstance(node, list):
@@ -58,10 +64,14 @@ def test_the_scan_finds_a_literal_password_inside_chart_values():
     values = yaml.safe_dump({"controller": {"admin": {"password": "hunter2"}}})
     stack = {"resource": {"helm_release": {"jenkins": {"values": [values + "\n"]}}}}
     assert list(secret_values(stack)) == [
-        ".resource.helm_release.jenkins.values[0](yaml).controller.admin.password"]
+        ".resource.helm_release.jenkins.values[0](yaml).controller.admin.password"
+    ]
 
 
 def test_the_scan_accepts_references_and_secret_names():
-    stack = {"password": "$${git-credentials-password}", "token": "${data.x.y.token}",
-             "existingSecret": "jenkins-admin"}
+    stack = {
+        "password": "$${git-credentials-password}",
+        "token": "${data.x.y.token}",
+        "existingSecret": "jenkins-admin",
+    }
     assert list(secret_values(stack)) == []

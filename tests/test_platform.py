@@ -10,7 +10,6 @@ import yaml
 
 from infra_constructs.argocd import ArgoCdValuesProps, argocd_values
 from infra_constructs.helm_addon import HelmAddonProps, HelmChart, deep_merge
-
 from synth_helpers import helm_values, only_resource, resources
 
 
@@ -23,13 +22,19 @@ def releases(stack: dict) -> dict[str, dict]:
 
 
 def test_three_releases_at_the_pinned_versions_from_their_repositories(dev):
-    found = {name: (r["chart"], r["version"], r["repository"], r["namespace"])
-             for name, r in releases(platform(dev)).items()}
+    found = {
+        name: (r["chart"], r["version"], r["repository"], r["namespace"])
+        for name, r in releases(platform(dev)).items()
+    }
     assert found == {
         "jenkins": ("jenkins", "5.9.53", "https://charts.jenkins.io", "jenkins"),
         "argocd": ("argo-cd", "10.1.1", "https://argoproj.github.io/argo-helm", "argocd"),
-        "django-app-application": ("argocd-apps", "2.0.5",
-                                   "https://argoproj.github.io/argo-helm", "argocd"),
+        "django-app-application": (
+            "argocd-apps",
+            "2.0.5",
+            "https://argoproj.github.io/argo-helm",
+            "argocd",
+        ),
     }
 
 
@@ -45,11 +50,14 @@ def test_providers_use_the_cluster_looked_up_by_name_and_exec_auth(dev):
     assert "terraform_remote_state" not in stack.get("data", {})
     [kubernetes] = stack["provider"]["kubernetes"]
     [helm] = stack["provider"]["helm"]
-    for connection, exec_config in ((kubernetes, kubernetes["exec"][0]),
-                                    (helm["kubernetes"], helm["kubernetes"]["exec"])):
+    for connection, exec_config in (
+        (kubernetes, kubernetes["exec"][0]),
+        (helm["kubernetes"], helm["kubernetes"]["exec"]),
+    ):
         assert connection["host"] == "${data.aws_eks_cluster.cluster.endpoint}"
         assert connection["cluster_ca_certificate"] == (
-            "${base64decode(data.aws_eks_cluster.cluster.certificate_authority[0].data)}")
+            "${base64decode(data.aws_eks_cluster.cluster.certificate_authority[0].data)}"
+        )
         assert exec_config["command"] == "aws"
         assert exec_config["args"][:2] == ["eks", "get-token"]
         assert "token" not in connection
@@ -57,12 +65,17 @@ def test_providers_use_the_cluster_looked_up_by_name_and_exec_auth(dev):
 
 def test_platform_depends_on_cluster_and_registry(dev):
     assert sorted(dev.manifest["stacks"]["platform"]["dependencies"]) == [
-        "backend", "cluster", "registry"]
+        "backend",
+        "cluster",
+        "registry",
+    ]
 
 
 def test_namespaces_are_labelled_for_pod_security(dev):
-    labels = {ns["metadata"]["name"]: ns["metadata"]["labels"]
-              for ns in resources(platform(dev), "kubernetes_namespace_v1")}
+    labels = {
+        ns["metadata"]["name"]: ns["metadata"]["labels"]
+        for ns in resources(platform(dev), "kubernetes_namespace_v1")
+    }
     assert set(labels) == {"jenkins", "argocd", "django-app"}
     assert labels["django-app"]["pod-security.kubernetes.io/enforce"] == "restricted"
     for name in ("jenkins", "argocd"):  # Kaniko runs as root; Argo CD's redis needs baseline
@@ -75,7 +88,8 @@ def test_namespaces_are_labelled_for_pod_security(dev):
 def test_default_storage_class_is_encrypted_gp3(dev):
     storage_class = only_resource(platform(dev), "kubernetes_storage_class_v1")
     assert storage_class["metadata"]["annotations"] == {
-        "storageclass.kubernetes.io/is-default-class": "true"}
+        "storageclass.kubernetes.io/is-default-class": "true"
+    }
     assert storage_class["storage_provisioner"] == "ebs.csi.aws.com"
     assert storage_class["parameters"] == {"type": "gp3", "encrypted": "true"}
     assert storage_class["volume_binding_mode"] == "WaitForFirstConsumer"
@@ -83,14 +97,22 @@ def test_default_storage_class_is_encrypted_gp3(dev):
 
 def test_jenkins_admin_comes_from_an_existing_secret_and_plugins_are_pinned(dev):
     controller = helm_values(platform(dev), "jenkins")["controller"]
-    assert controller["admin"] == {"existingSecret": "jenkins-admin",
-                                   "userKey": "jenkins-admin-user",
-                                   "passwordKey": "jenkins-admin-password"}
+    assert controller["admin"] == {
+        "existingSecret": "jenkins-admin",
+        "userKey": "jenkins-admin-user",
+        "passwordKey": "jenkins-admin-password",
+    }
     assert controller["installLatestPlugins"] is False
-    assert all(":" in plugin and not plugin.endswith(":latest")
-               for plugin in controller["installPlugins"])
+    assert all(
+        ":" in plugin and not plugin.endswith(":latest") for plugin in controller["installPlugins"]
+    )
     assert {p.split(":")[0] for p in controller["installPlugins"]} >= {
-        "kubernetes", "configuration-as-code", "job-dsl", "github", "git"}
+        "kubernetes",
+        "configuration-as-code",
+        "job-dsl",
+        "github",
+        "git",
+    }
 
 
 def jcasc(result, script: str) -> dict:
@@ -117,15 +139,18 @@ def test_git_credential_is_read_from_a_secret_created_outside_git(dev):
     assert login["username"] == "$${git-credentials-username}"
     assert login["password"] == "$${git-credentials-password}"
     secrets = helm_values(platform(dev), "jenkins")["controller"]["additionalExistingSecrets"]
-    assert secrets == [{"name": "git-credentials", "keyName": "username"},
-                       {"name": "git-credentials", "keyName": "password"}]
+    assert secrets == [
+        {"name": "git-credentials", "keyName": "username"},
+        {"name": "git-credentials", "keyName": "password"},
+    ]
 
 
 def test_pipeline_environment_names_the_registry_and_bot(dev):
     [properties] = jcasc(dev, "pipeline-environment")["jenkins"]["globalNodeProperties"]
     env = {item["key"]: item["value"] for item in properties["envVars"]["env"]}
     assert env["ECR_REGISTRY"] == (
-        "${data.aws_caller_identity.account.account_id}.dkr.ecr.eu-west-1.amazonaws.com")
+        "${data.aws_caller_identity.account.account_id}.dkr.ecr.eu-west-1.amazonaws.com"
+    )
     assert env["ECR_REPOSITORY"] == "djeks/django-app"
     assert env["ECR_CACHE_REPOSITORY"] == "djeks/django-app/cache"
     assert env["GIT_CREDENTIALS_ID"] == "git-credentials"
@@ -174,13 +199,21 @@ def test_agent_role_may_push_only_to_the_project_repositories(dev):
     stack = platform(dev)
     _, _, policy = agent_role(stack)
     login, push = policy["Statement"]
-    assert login == {"Sid": "EcrLogin", "Effect": "Allow",
-                     "Action": "ecr:GetAuthorizationToken", "Resource": "*"}
-    assert push["Resource"] == ["${data.aws_ecr_repository.repository.arn}",
-                                "${data.aws_ecr_repository.cache-repository.arn}"]
+    assert login == {
+        "Sid": "EcrLogin",
+        "Effect": "Allow",
+        "Action": "ecr:GetAuthorizationToken",
+        "Resource": "*",
+    }
+    assert push["Resource"] == [
+        "${data.aws_ecr_repository.repository.arn}",
+        "${data.aws_ecr_repository.cache-repository.arn}",
+    ]
     repositories = stack["data"]["aws_ecr_repository"]
     assert {r["name"] for r in repositories.values()} == {
-        "djeks/django-app", "djeks/django-app/cache"}
+        "djeks/django-app",
+        "djeks/django-app/cache",
+    }
     assert all(action.startswith("ecr:") and "Delete" not in action for action in push["Action"])
 
 
@@ -192,9 +225,15 @@ def test_application_follows_git_with_both_values_files_and_heals(prod):
     assert app["source"]["path"] == "helm/django-app"
     assert app["source"]["helm"]["valueFiles"] == ["values.yaml", "values-prod.yaml"]
     assert app["source"]["helm"]["parameters"] == [
-        {"name": "image.repository", "value": "${data.aws_ecr_repository.repository.repository_url}"}]
-    assert app["destination"] == {"server": "https://kubernetes.default.svc",
-                                  "namespace": "django-app"}
+        {
+            "name": "image.repository",
+            "value": "${data.aws_ecr_repository.repository.repository_url}",
+        }
+    ]
+    assert app["destination"] == {
+        "server": "https://kubernetes.default.svc",
+        "namespace": "django-app",
+    }
     assert app["syncPolicy"]["automated"] == {"prune": True, "selfHeal": True}
     assert app["syncPolicy"]["syncOptions"] == ["CreateNamespace=true"]
     assert app["syncPolicy"]["retry"]["backoff"]["factor"] == 2
@@ -212,14 +251,24 @@ def test_argocd_is_reached_by_port_forward_by_default(dev):
     assert values["configs"]["cm"]["admin.enabled"] is True
 
 
-@pytest.mark.parametrize(("exposure", "service_type", "ingress"), [
-    ("load-balancer", "LoadBalancer", None),
-    ("ingress", "ClusterIP", {"enabled": True, "ingressClassName": "alb",
-                              "hostname": "argocd.example.org", "tls": True}),
-])
+@pytest.mark.parametrize(
+    ("exposure", "service_type", "ingress"),
+    [
+        ("load-balancer", "LoadBalancer", None),
+        (
+            "ingress",
+            "ClusterIP",
+            {
+                "enabled": True,
+                "ingressClassName": "alb",
+                "hostname": "argocd.example.org",
+                "tls": True,
+            },
+        ),
+    ],
+)
 def test_argocd_exposure_switch(exposure, service_type, ingress):
-    values = argocd_values(ArgoCdValuesProps(exposure=exposure,
-                                             ingress_host="argocd.example.org"))
+    values = argocd_values(ArgoCdValuesProps(exposure=exposure, ingress_host="argocd.example.org"))
     assert values["server"]["service"]["type"] == service_type
     assert values["server"].get("ingress") == ingress
 
@@ -227,11 +276,16 @@ def test_argocd_exposure_switch(exposure, service_type, ingress):
 def test_deep_merge_merges_mappings_and_replaces_the_rest():
     base = {"a": {"b": 1, "c": [1]}, "d": 1}
     assert deep_merge(base, {"a": {"c": [2], "e": 3}, "d": {"x": 1}}) == {
-        "a": {"b": 1, "c": [2], "e": 3}, "d": {"x": 1}}
+        "a": {"b": 1, "c": [2], "e": 3},
+        "d": {"x": 1},
+    }
     assert base == {"a": {"b": 1, "c": [1]}, "d": 1}
 
 
 def test_addon_refuses_a_version_range():
     with pytest.raises(ValueError, match=r"HelmAddonProps.version: '\^5.0.0' is not an exact"):
-        HelmAddonProps(chart=HelmChart("jenkins", "https://charts.jenkins.io"),
-                       version="^5.0.0", namespace="jenkins")
+        HelmAddonProps(
+            chart=HelmChart("jenkins", "https://charts.jenkins.io"),
+            version="^5.0.0",
+            namespace="jenkins",
+        )

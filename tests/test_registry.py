@@ -7,7 +7,6 @@ import json
 import pytest
 
 from infra_constructs.registry import ImageRegistryProps
-
 from synth_helpers import resources
 
 
@@ -16,14 +15,16 @@ def repositories(stack: dict) -> dict[str, dict]:
 
 
 def lifecycle_rules(stack: dict, repository_key: str) -> list[dict]:
-    [policy] = [p for p in resources(stack, "aws_ecr_lifecycle_policy")
-                if repository_key in p["repository"]]
+    [policy] = [
+        p for p in resources(stack, "aws_ecr_lifecycle_policy") if repository_key in p["repository"]
+    ]
     return json.loads(policy["policy"])["rules"]
 
 
 def test_image_and_cache_repositories_exist(dev):
     assert set(repositories(dev.stacks["registry"])) == {
-        "djeks/django-app", "djeks/django-app/cache"
+        "djeks/django-app",
+        "djeks/django-app/cache",
     }
 
 
@@ -38,10 +39,18 @@ def test_repositories_are_immutable_scanned_and_encrypted(prod, name):
 def test_image_lifecycle_keeps_n_tagged_and_expires_untagged(prod):
     rules = lifecycle_rules(prod.stacks["registry"], "registry_repository_")
     untagged, tagged = sorted(rules, key=lambda rule: rule["rulePriority"])
-    assert untagged["selection"] == {"tagStatus": "untagged", "countType": "sinceImagePushed",
-                                     "countUnit": "days", "countNumber": 14}
-    assert tagged["selection"] == {"tagStatus": "tagged", "tagPatternList": ["*"],
-                                   "countType": "imageCountMoreThan", "countNumber": 100}
+    assert untagged["selection"] == {
+        "tagStatus": "untagged",
+        "countType": "sinceImagePushed",
+        "countUnit": "days",
+        "countNumber": 14,
+    }
+    assert tagged["selection"] == {
+        "tagStatus": "tagged",
+        "tagPatternList": ["*"],
+        "countType": "imageCountMoreThan",
+        "countNumber": 100,
+    }
     assert {rule["action"]["type"] for rule in rules} == {"expire"}
 
 
@@ -53,7 +62,10 @@ def test_cache_lifecycle_expires_layers_after_the_configured_days(dev):
 
 def test_outputs_give_jenkins_the_urls_and_arns(dev):
     assert set(dev.stacks["registry"]["output"]) == {
-        "repository_url", "repository_arn", "cache_repository_url", "cache_repository_arn"
+        "repository_url",
+        "repository_arn",
+        "cache_repository_url",
+        "cache_repository_arn",
     }
 
 

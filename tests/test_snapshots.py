@@ -28,8 +28,7 @@ def normalized(stack: dict) -> dict:
 
 @pytest.mark.parametrize(
     ("environment", "stack_name"),
-    [(environment, name) for environment in SHIPPED_ENVIRONMENTS
-     for name in STACK_NAMES],
+    [(environment, name) for environment in SHIPPED_ENVIRONMENTS for name in STACK_NAMES],
 )
 def test_stack_matches_reviewed_snapshot(synth, snapshot_json, environment, stack_name):
     assert normalized(synth(environment).stacks[stack_name]) == snapshot_json

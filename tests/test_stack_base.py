@@ -27,19 +27,22 @@ def synth_stack(tmp_path, build) -> dict:
 
 def test_remote_stack_uses_s3_backend_with_both_locks(tmp_path, config):
     stack = synth_stack(tmp_path, lambda app: EnvironmentStack(app, "network", config=config))
-    assert stack["terraform"]["backend"] == {"s3": {
-        "bucket": "djeks-dev-tfstate-example",
-        "key": "djeks/dev/network.tfstate",
-        "region": "eu-west-1",
-        "encrypt": True,
-        "dynamodb_table": "djeks-dev-tflock",
-        "use_lockfile": True,
-    }}
+    assert stack["terraform"]["backend"] == {
+        "s3": {
+            "bucket": "djeks-dev-tfstate-example",
+            "key": "djeks/dev/network.tfstate",
+            "region": "eu-west-1",
+            "encrypt": True,
+            "dynamodb_table": "djeks-dev-tflock",
+            "use_lockfile": True,
+        }
+    }
 
 
 def test_local_stack_keeps_state_outside_the_synth_output(tmp_path, config):
-    stack = synth_stack(tmp_path, lambda app: EnvironmentStack(app, "backend", config=config,
-                                                               remote_state=False))
+    stack = synth_stack(
+        tmp_path, lambda app: EnvironmentStack(app, "backend", config=config, remote_state=False)
+    )
     assert stack["terraform"]["backend"] == {
         "local": {"path": "../../../terraform-state/dev/backend.tfstate"}
     }
@@ -49,10 +52,17 @@ def test_provider_applies_environment_tags_once(tmp_path, config):
     stack = synth_stack(tmp_path, lambda app: EnvironmentStack(app, "network", config=config))
     [provider] = stack["provider"]["aws"]
     assert provider["region"] == "eu-west-1"
-    assert provider["default_tags"] == [{"tags": {
-        "Project": "djeks", "Environment": "dev", "ManagedBy": "cdktf",
-        "Owner": "platform-team", "CostCenter": "engineering",
-    }}]
+    assert provider["default_tags"] == [
+        {
+            "tags": {
+                "Project": "djeks",
+                "Environment": "dev",
+                "ManagedBy": "cdktf",
+                "Owner": "platform-team",
+                "CostCenter": "engineering",
+            }
+        }
+    ]
 
 
 def test_config_tags_can_override_identity_tags_only_through_config(config):
@@ -78,6 +88,8 @@ def test_aspect_rejects_a_resource_tag_that_overrides_a_default_tag(tmp_path, co
         S3Bucket(stack, "logs", bucket="b1", tags={"Environment": "prod"})
         return stack
 
-    with pytest.raises(Exception, match="tag Environment='prod' overrides the environment's "
-                                        "default tag Environment='dev'"):
+    with pytest.raises(
+        Exception,
+        match="tag Environment='prod' overrides the environment's default tag Environment='dev'",
+    ):
         synth_stack(tmp_path, build)

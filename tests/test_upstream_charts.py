@@ -30,8 +30,10 @@ RELEASE_VALUES = {
 def upstream_file(name: str) -> Path:
     path = UPSTREAM / name
     if not path.is_file():
-        pytest.skip(f"upstream chart data {path} not found: set UPSTREAM_CHART_DATA to the "
-                    "directory holding it (README, 'Upstream chart data')")
+        pytest.skip(
+            f"upstream chart data {path} not found: set UPSTREAM_CHART_DATA to the "
+            "directory holding it (README, 'Upstream chart data')"
+        )
     return path
 
 
@@ -62,8 +64,12 @@ def test_every_values_key_exists_upstream(synth, environment, release):
 
 def test_the_key_check_catches_a_misspelt_key():
     upstream = {"controller": {"admin": {"existingSecret": ""}, "JCasC": {"configScripts": {}}}}
-    ours = {"controller": {"admin": {"existingSecrets": "x"},
-                           "JCasC": {"configScripts": {"anything": "free-form"}}}}
+    ours = {
+        "controller": {
+            "admin": {"existingSecrets": "x"},
+            "JCasC": {"configScripts": {"anything": "free-form"}},
+        }
+    }
     assert list(undeclared_keys(ours, upstream)) == ["controller.admin.existingSecrets"]
 
 
@@ -77,8 +83,11 @@ def strict(schema: dict) -> dict:
     """The schema with unknown fields refused wherever it lists properties: the API server would
     silently prune a misspelt field, so the test must not let one through."""
     schema = dict(schema)
-    if "properties" in schema and "additionalProperties" not in schema and not schema.get(
-            "x-kubernetes-preserve-unknown-fields"):
+    if (
+        "properties" in schema
+        and "additionalProperties" not in schema
+        and not schema.get("x-kubernetes-preserve-unknown-fields")
+    ):
         schema["additionalProperties"] = False
     for key in ("properties", "patternProperties"):
         if key in schema:
@@ -101,16 +110,20 @@ def rendered_objects(values: dict, section: str, kind: str) -> list[dict]:
         if item.get("finalizers"):
             metadata["finalizers"] = item["finalizers"]
         spec = {key: value for key, value in item.items() if key not in METADATA_KEYS}
-        objects.append({"apiVersion": "argoproj.io/v1alpha1", "kind": kind,
-                        "metadata": metadata, "spec": spec})
+        objects.append(
+            {"apiVersion": "argoproj.io/v1alpha1", "kind": kind, "metadata": metadata, "spec": spec}
+        )
     return objects
 
 
 @pytest.mark.parametrize("environment", SHIPPED_ENVIRONMENTS)
-@pytest.mark.parametrize(("section", "kind", "crd_file"), [
-    ("applications", "Application", "argo-cd-10.1.1.crd-application.yaml"),
-    ("projects", "AppProject", "argo-cd-10.1.1.crd-appproject.yaml"),
-])
+@pytest.mark.parametrize(
+    ("section", "kind", "crd_file"),
+    [
+        ("applications", "Application", "argo-cd-10.1.1.crd-application.yaml"),
+        ("projects", "AppProject", "argo-cd-10.1.1.crd-appproject.yaml"),
+    ],
+)
 def test_argocd_objects_validate_against_the_crd(synth, environment, section, kind, crd_file):
     schema = crd_schema(crd_file)
     values = helm_values(synth(environment).stacks["platform"], "django-app-application")
@@ -122,9 +135,15 @@ def test_argocd_objects_validate_against_the_crd(synth, environment, section, ki
 
 def test_the_crd_check_catches_a_misspelt_field():
     schema = crd_schema("argo-cd-10.1.1.crd-application.yaml")
-    manifest = {"apiVersion": "argoproj.io/v1alpha1", "kind": "Application",
-                "metadata": {"name": "x"},
-                "spec": {"project": "p", "destination": {"namespace": "n"},
-                         "syncPolicy": {"automated": {"selfheal": True}}}}
+    manifest = {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "Application",
+        "metadata": {"name": "x"},
+        "spec": {
+            "project": "p",
+            "destination": {"namespace": "n"},
+            "syncPolicy": {"automated": {"selfheal": True}},
+        },
+    }
     with pytest.raises(jsonschema.ValidationError, match="'selfheal' was unexpected"):
         jsonschema.validate(manifest, schema)

@@ -43,7 +43,9 @@ def env_bool(name, default):
         return True
     if value.lower() in _FALSE_WORDS:
         return False
-    raise ImproperlyConfigured(f"The {name} environment variable must be true or false, not {value!r}.")
+    raise ImproperlyConfigured(
+        f"The {name} environment variable must be true or false, not {value!r}."
+    )
 
 
 def env_int(name, default):
@@ -54,7 +56,9 @@ def env_int(name, default):
     try:
         return int(value)
     except ValueError:
-        raise ImproperlyConfigured(f"The {name} environment variable must be an integer, not {value!r}.") from None
+        raise ImproperlyConfigured(
+            f"The {name} environment variable must be an integer, not {value!r}."
+        ) from None
 
 
 def env_list(name, default=REQUIRED):

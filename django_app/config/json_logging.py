@@ -15,7 +15,11 @@ def json_stdout_logging(level: str, loggers: dict) -> dict:
             },
         },
         "handlers": {
-            "stdout": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout", "formatter": "json"},
+            "stdout": {
+                "class": "logging.StreamHandler",
+                "stream": "ext://sys.stdout",
+                "formatter": "json",
+            },
         },
         "root": {"handlers": ["stdout"], "level": level},
         "loggers": loggers,

@@ -6,7 +6,9 @@ class Release(models.Model):
     """A version of the service that started on a host (pod), recorded at start-up."""
 
     version = models.CharField(max_length=128, help_text="Image tag or git SHA (APP_VERSION).")
-    hostname = models.CharField(max_length=255, help_text="Host the process ran on; the pod name in Kubernetes.")
+    hostname = models.CharField(
+        max_length=255, help_text="Host the process ran on; the pod name in Kubernetes."
+    )
     started_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:

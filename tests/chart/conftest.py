@@ -42,7 +42,9 @@ def render(chart):
     """render(environment, overrides) -> every Kubernetes object the chart produces."""
 
     def _render(environment="default", overrides=None):
-        files = chart.render(values=user_values(environment, overrides), name=RELEASE_NAME, namespace=NAMESPACE)
+        files = chart.render(
+            values=user_values(environment, overrides), name=RELEASE_NAME, namespace=NAMESPACE
+        )
         return [
             document
             for template, text in sorted(files.items())

@@ -1,6 +1,7 @@
 """The rendered chart: valid Kubernetes objects with the hardened properties the platform relies on.
 
-Rendered for values.yaml alone and with values-dev.yaml / values-prod.yaml (the `environment` fixture).
+Rendered for values.yaml alone and with values-dev.yaml / values-prod.yaml (the `environment`
+fixture).
 """
 
 import re
@@ -26,7 +27,8 @@ def single(manifests, kind, component=None):
     found = [
         manifest
         for manifest in objects_of_kind(manifests, kind)
-        if component is None or manifest["metadata"]["labels"].get("app.kubernetes.io/component") == component
+        if component is None
+        or manifest["metadata"]["labels"].get("app.kubernetes.io/component") == component
     ]
     assert len(found) == 1, f"expected one {kind} {component or ''}, found {len(found)}"
     return found[0]
@@ -48,7 +50,8 @@ def test_every_object_is_valid_for_kubernetes_in_strict_mode(manifests):
             kubernetes_validate.validate(manifest, KUBERNETES_VERSION, strict=True)
         except kubernetes_validate.ValidationError as error:
             pytest.fail(
-                f"{manifest['kind']}/{manifest['metadata']['name']}: {'.'.join(map(str, error.path))}: {error.message}"
+                f"{manifest['kind']}/{manifest['metadata']['name']}: "
+                f"{'.'.join(map(str, error.path))}: {error.message}"
             )
 
 
@@ -62,8 +65,16 @@ def test_strict_validation_rejects_an_unknown_field(render):
 def test_expected_objects_are_rendered(manifests, environment):
     kinds = sorted(manifest["kind"] for manifest in manifests)
     expected = {
-        "default": ["ConfigMap", "Deployment", "Job", "NetworkPolicy", "NetworkPolicy", "PodDisruptionBudget",
-                    "Service", "ServiceAccount"],
+        "default": [
+            "ConfigMap",
+            "Deployment",
+            "Job",
+            "NetworkPolicy",
+            "NetworkPolicy",
+            "PodDisruptionBudget",
+            "Service",
+            "ServiceAccount",
+        ],
         "dev": [
             "ConfigMap",
             "Deployment",
@@ -113,7 +124,9 @@ def test_no_secret_object_is_rendered(manifests):
 def test_image_is_the_repository_and_tag_from_values(manifests, image_values):
     expected = f"{image_values['repository']}:{image_values['tag']}"
     for workload in (single(manifests, "Deployment", "web"), single(manifests, "Job", "migrate")):
-        assert [container["image"] for container in workload["spec"]["template"]["spec"]["containers"]] == [expected]
+        assert [
+            container["image"] for container in workload["spec"]["template"]["spec"]["containers"]
+        ] == [expected]
 
 
 @pytest.mark.parametrize("tag", ["_build.7-", "a" * 60 + "-b" + "c" * 66])
@@ -157,7 +170,11 @@ def test_application_pods_run_as_uid_10001_on_a_read_only_root_with_tmp_in_memor
 
 def test_web_pods_spread_over_zones(manifests):
     spec = single(manifests, "Deployment", "web")["spec"]["template"]["spec"]
-    zone_spread = [c for c in spec["topologySpreadConstraints"] if c["topologyKey"] == "topology.kubernetes.io/zone"]
+    zone_spread = [
+        c
+        for c in spec["topologySpreadConstraints"]
+        if c["topologyKey"] == "topology.kubernetes.io/zone"
+    ]
     assert len(zone_spread) == 1
     assert zone_spread[0]["labelSelector"]["matchLabels"]["app.kubernetes.io/component"] == "web"
 
@@ -170,23 +187,40 @@ def test_settings_come_from_the_configmap_and_secrets_only_by_reference(manifest
     assert configmap["data"]["DJANGO_SETTINGS_MODULE"] == "config.settings.production"
     assert configmap["data"]["DJANGO_ALLOWED_HOSTS"]
     env = env_by_name(container)
-    assert env["DJANGO_SECRET_KEY"]["valueFrom"]["secretKeyRef"] == {"name": "django-app", "key": "DJANGO_SECRET_KEY"}
+    assert env["DJANGO_SECRET_KEY"]["valueFrom"]["secretKeyRef"] == {
+        "name": "django-app",
+        "key": "DJANGO_SECRET_KEY",
+    }
     database_url = env["DATABASE_URL"]
-    assert "secretKeyRef" in database_url.get("valueFrom", {}) or "$(POSTGRES_PASSWORD)" in database_url["value"]
+    assert (
+        "secretKeyRef" in database_url.get("valueFrom", {})
+        or "$(POSTGRES_PASSWORD)" in database_url["value"]
+    )
 
 
 def test_external_database_url_comes_from_the_existing_secret(render):
     env = env_by_name(web_container(render("prod")))
-    assert env["DATABASE_URL"]["valueFrom"]["secretKeyRef"] == {"name": "django-app", "key": "DATABASE_URL"}
+    assert env["DATABASE_URL"]["valueFrom"]["secretKeyRef"] == {
+        "name": "django-app",
+        "key": "DATABASE_URL",
+    }
     assert "POSTGRES_PASSWORD" not in env
 
 
 def test_dev_database_url_is_composed_by_the_kubelet_from_the_password_secret(render):
     env = env_by_name(web_container(render("dev")))
-    assert env["POSTGRES_PASSWORD"]["valueFrom"]["secretKeyRef"] == {"name": "django-app", "key": "POSTGRES_PASSWORD"}
-    assert env["DATABASE_URL"]["value"] == "postgres://django:$(POSTGRES_PASSWORD)@django-app-postgresql:5432/django"
+    assert env["POSTGRES_PASSWORD"]["valueFrom"]["secretKeyRef"] == {
+        "name": "django-app",
+        "key": "POSTGRES_PASSWORD",
+    }
+    assert (
+        env["DATABASE_URL"]["value"]
+        == "postgres://django:$(POSTGRES_PASSWORD)@django-app-postgresql:5432/django"
+    )
     names = list(env)
-    assert names.index("POSTGRES_PASSWORD") < names.index("DATABASE_URL"), "$(VAR) only expands earlier variables"
+    assert names.index("POSTGRES_PASSWORD") < names.index("DATABASE_URL"), (
+        "$(VAR) only expands earlier variables"
+    )
 
 
 def test_allowed_hosts_include_configured_and_ingress_hosts(render):
@@ -196,7 +230,9 @@ def test_allowed_hosts_include_configured_and_ingress_hosts(render):
             "django": {"allowedHosts": ["admin.example.com"]},
             "ingress": {
                 "enabled": True,
-                "hosts": [{"host": "www.example.com", "paths": [{"path": "/", "pathType": "Prefix"}]}],
+                "hosts": [
+                    {"host": "www.example.com", "paths": [{"path": "/", "pathType": "Prefix"}]}
+                ],
             },
         },
     )
@@ -219,8 +255,12 @@ def test_migration_job_is_a_pre_install_and_pre_upgrade_hook_with_an_external_da
     assert job["spec"]["template"]["spec"]["restartPolicy"] == "Never"
 
 
-def test_migration_job_gets_its_settings_inline_because_it_runs_before_the_configmap_exists(manifests):
-    job_env = env_by_name(single(manifests, "Job", "migrate")["spec"]["template"]["spec"]["containers"][0])
+def test_migration_job_gets_its_settings_inline_because_it_runs_before_the_configmap_exists(
+    manifests,
+):
+    job_env = env_by_name(
+        single(manifests, "Job", "migrate")["spec"]["template"]["spec"]["containers"][0]
+    )
     configmap_data = single(manifests, "ConfigMap")["data"]
     assert {name: job_env[name]["value"] for name in configmap_data} == configmap_data
     assert env_by_name(web_container(manifests))["DATABASE_URL"] == job_env["DATABASE_URL"]
@@ -250,7 +290,9 @@ def test_dev_database_keeps_its_data_on_a_gp3_volume(render):
 def test_web_service_and_budget_select_only_web_pods(render):
     manifests = render("dev")
     web_labels = single(manifests, "Deployment", "web")["spec"]["template"]["metadata"]["labels"]
-    database_labels = single(manifests, "StatefulSet", "postgresql")["spec"]["template"]["metadata"]["labels"]
+    database_labels = single(manifests, "StatefulSet", "postgresql")["spec"]["template"][
+        "metadata"
+    ]["labels"]
     for selector in (
         single(manifests, "Service", "web")["spec"]["selector"],
         single(manifests, "PodDisruptionBudget")["spec"]["selector"]["matchLabels"],
@@ -263,7 +305,11 @@ def test_prod_scales_with_an_autoscaling_v2_hpa_that_owns_the_replica_count(rend
     manifests = render("prod")
     hpa = single(manifests, "HorizontalPodAutoscaler")
     assert hpa["apiVersion"] == "autoscaling/v2"
-    assert hpa["spec"]["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment", "name": "django-app"}
+    assert hpa["spec"]["scaleTargetRef"] == {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "name": "django-app",
+    }
     assert hpa["spec"]["minReplicas"] >= 2
     assert "replicas" not in single(manifests, "Deployment", "web")["spec"]
 
@@ -288,7 +334,9 @@ def test_ingress_is_off_by_default_and_routes_to_the_service_when_enabled(render
         {
             "ingress": {
                 "enabled": True,
-                "hosts": [{"host": "www.example.com", "paths": [{"path": "/", "pathType": "Prefix"}]}],
+                "hosts": [
+                    {"host": "www.example.com", "paths": [{"path": "/", "pathType": "Prefix"}]}
+                ],
                 "tls": [{"hosts": ["www.example.com"]}],
             }
         },
@@ -297,12 +345,17 @@ def test_ingress_is_off_by_default_and_routes_to_the_service_when_enabled(render
     kubernetes_validate.validate(ingress, KUBERNETES_VERSION, strict=True)
     assert ingress["spec"]["ingressClassName"] == "alb"
     (rule,) = ingress["spec"]["rules"]
-    assert rule["http"]["paths"][0]["backend"]["service"] == {"name": "django-app", "port": {"name": "http"}}
+    assert rule["http"]["paths"][0]["backend"]["service"] == {
+        "name": "django-app",
+        "port": {"name": "http"},
+    }
 
 
 def test_config_change_rolls_the_pods(render):
     def checksum(manifests):
-        return single(manifests, "Deployment", "web")["spec"]["template"]["metadata"]["annotations"]["checksum/config"]
+        return single(manifests, "Deployment", "web")["spec"]["template"]["metadata"][
+            "annotations"
+        ]["checksum/config"]
 
     assert checksum(render("prod")) != checksum(
         render("prod", {"django": {"extraEnv": {"DJANGO_LOG_LEVEL": "WARNING"}}})
@@ -327,6 +380,8 @@ def test_render_fails_with_a_clear_message_on_inconsistent_values(render, overri
 
 
 def test_lint_strict_is_clean(chart_dir, values_for, environment):
-    report = helm_python.lint(chart_dir, values_for(environment), strict=True, kube_version=f"v{KUBERNETES_VERSION}.0")
+    report = helm_python.lint(
+        chart_dir, values_for(environment), strict=True, kube_version=f"v{KUBERNETES_VERSION}.0"
+    )
     problems = [message for message in report["messages"] if message["severity"] >= 2]
     assert (problems, report["errors"]) == ([], [])

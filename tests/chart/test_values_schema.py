@@ -15,9 +15,15 @@ import pytest
         ({"image": {"pullPolicy": "Sometimes"}}, "/image/pullPolicy"),
         ({"resources": {"limits": {"memory": None}}}, "/resources/limits"),
         ({"resources": {"requests": {"cpu": "lots"}}}, "/resources/requests/cpu"),
-        ({"migrations": {"resources": {"requests": {"memory": None}}}}, "/migrations/resources/requests"),
+        (
+            {"migrations": {"resources": {"requests": {"memory": None}}}},
+            "/migrations/resources/requests",
+        ),
         ({"topologySpread": {"whenUnsatisfiable": "Never"}}, "/topologySpread/whenUnsatisfiable"),
-        ({"autoscaling": {"targetCPUUtilizationPercentage": 150}}, "/autoscaling/targetCPUUtilizationPercentage"),
+        (
+            {"autoscaling": {"targetCPUUtilizationPercentage": 150}},
+            "/autoscaling/targetCPUUtilizationPercentage",
+        ),
         ({"ingress": {"enabled": True, "hosts": []}}, "/ingress/hosts"),
         ({"secrets": {"existingSecret": ""}}, "/secrets/existingSecret"),
         ({"postgresql": {"image": {"tag": "latest"}}}, "/postgresql/image/tag"),
@@ -30,7 +36,9 @@ def test_schema_rejects_bad_value_and_names_the_field(chart, values_for, overrid
     assert field in str(raised.value)
 
 
-@pytest.mark.parametrize("secret_variable", ["DJANGO_SECRET_KEY", "DATABASE_URL", "POSTGRES_PASSWORD"])
+@pytest.mark.parametrize(
+    "secret_variable", ["DJANGO_SECRET_KEY", "DATABASE_URL", "POSTGRES_PASSWORD"]
+)
 def test_schema_refuses_secret_variables_as_plain_settings(chart, values_for, secret_variable):
     overrides = {"django": {"extraEnv": {secret_variable: "not-a-secret-anymore"}}}
     with pytest.raises(helm_python.HelmValuesError, match=secret_variable):

@@ -53,7 +53,9 @@ def _find_postgres_bin_dir():
         return int(Path(bin_dir).parent.name) if Path(bin_dir).parent.name.isdigit() else 0
 
     for bin_dir in sorted(glob.glob(POSTGRES_BIN_GLOB), key=major_version, reverse=True):
-        if all(os.access(Path(bin_dir) / tool, os.X_OK) for tool in ("initdb", "pg_ctl", "postgres")):
+        if all(
+            os.access(Path(bin_dir) / tool, os.X_OK) for tool in ("initdb", "pg_ctl", "postgres")
+        ):
             return Path(bin_dir)
     on_path = shutil.which("pg_ctl")
     if on_path and shutil.which("initdb"):
@@ -92,7 +94,9 @@ class PostgresServer:
         result = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
         if result.returncode != 0:
             log = self.log_file.read_text() if self.log_file.exists() else ""
-            raise RuntimeError(f"{tool} failed ({result.returncode}):\n{result.stdout}{result.stderr}\n{log}")
+            raise RuntimeError(
+                f"{tool} failed ({result.returncode}):\n{result.stdout}{result.stderr}\n{log}"
+            )
 
     def initialise(self):
         password_file = self.base_dir / "password"
@@ -112,10 +116,17 @@ class PostgresServer:
 
     def start(self):
         server_options = (
-            f"-c listen_addresses=127.0.0.1 -c port={self.port} -c unix_socket_directories={self.base_dir} -c fsync=off"
+            f"-c listen_addresses=127.0.0.1 -c port={self.port} "
+            f"-c unix_socket_directories={self.base_dir} -c fsync=off"
         )
         self._pg(
-            "pg_ctl", "start", "--wait", f"--pgdata={self.data_dir}", f"--log={self.log_file}", "-o", server_options
+            "pg_ctl",
+            "start",
+            "--wait",
+            f"--pgdata={self.data_dir}",
+            f"--log={self.log_file}",
+            "-o",
+            server_options,
         )
         self.running = True
 
@@ -153,7 +164,8 @@ def postgres():
     bin_dir = _find_postgres_bin_dir()
     if bin_dir is None:
         message = (
-            f"PostgreSQL server binaries (initdb, pg_ctl, postgres) not found in {POSTGRES_BIN_GLOB} "
+            "PostgreSQL server binaries (initdb, pg_ctl, postgres) not found in "
+            f"{POSTGRES_BIN_GLOB} "
             "nor on PATH; install them with `apt-get install -y postgresql-15`."
         )
         if os.environ.get("CI") == "true":
@@ -236,7 +248,11 @@ class GunicornServer:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "config.wsgi"],
                 cwd=DJANGO_APP_DIR,
-                env={**environment, "GUNICORN_BIND": f"127.0.0.1:{self.port}", "GUNICORN_WORKERS": "2"},
+                env={
+                    **environment,
+                    "GUNICORN_BIND": f"127.0.0.1:{self.port}",
+                    "GUNICORN_WORKERS": "2",
+                },
                 stdout=stdout,
                 stderr=stderr,
                 start_new_session=True,

@@ -37,6 +37,10 @@ def test_gunicorn_refuses_to_serve_without_secret_key(start_gunicorn, production
     exit_code = server.process.wait(timeout=20)
 
     assert exit_code != 0
-    failures = [json.loads(line) for line in server.stdout().splitlines() if "Exception in worker process" in line]
+    failures = [
+        json.loads(line)
+        for line in server.stdout().splitlines()
+        if "Exception in worker process" in line
+    ]
     assert failures, server.output()
     assert MISSING_SECRET_KEY in failures[0]["exc_info"]

@@ -32,13 +32,19 @@ class Stage:
 
     def environment(self):
         """Variables set by ENV KEY=VALUE instructions of this stage."""
-        return dict(token.split("=", 1) for arguments in self.arguments("ENV") for token in shlex.split(arguments))
+        return dict(
+            token.split("=", 1)
+            for arguments in self.arguments("ENV")
+            for token in shlex.split(arguments)
+        )
 
 
 def logical_lines(text):
     """Dockerfile lines without comments, backslash continuations joined."""
     lines = [line for line in text.splitlines() if not line.lstrip().startswith("#")]
-    return [line.strip() for line in re.sub(r"\\\n", " ", "\n".join(lines)).splitlines() if line.strip()]
+    return [
+        line.strip() for line in re.sub(r"\\\n", " ", "\n".join(lines)).splitlines() if line.strip()
+    ]
 
 
 def parse_dockerfile(text):
@@ -48,7 +54,9 @@ def parse_dockerfile(text):
         instruction, _, arguments = line.partition(" ")
         instruction, arguments = instruction.upper(), arguments.strip()
         if instruction == "FROM":
-            image, name = re.fullmatch(r"(\S+)(?:\s+AS\s+(\S+))?", arguments, re.IGNORECASE).groups()
+            image, name = re.fullmatch(
+                r"(\S+)(?:\s+AS\s+(\S+))?", arguments, re.IGNORECASE
+            ).groups()
             stages.append(Stage(image=image, name=name))
         else:
             stages[-1].instructions.append((instruction, arguments))
@@ -66,7 +74,9 @@ def final_stage(stages):
 
 
 def collectstatic_command(stage):
-    commands = [arguments for arguments in stage.arguments("RUN") if "manage.py collectstatic" in arguments]
+    commands = [
+        arguments for arguments in stage.arguments("RUN") if "manage.py collectstatic" in arguments
+    ]
     assert len(commands) == 1, "exactly one RUN collects the static files"
     return commands[0]
 
@@ -74,8 +84,12 @@ def collectstatic_command(stage):
 def test_multi_stage_build_copies_only_the_builders_output(stages, final_stage):
     builder_names = {stage.name for stage in stages[:-1]}
     assert len(stages) >= 2
-    copied_from = [re.match(r"--from=(\S+)", arguments) for arguments in final_stage.arguments("COPY")]
-    assert {match.group(1) for match in copied_from if match} & builder_names, "final stage copies from a builder"
+    copied_from = [
+        re.match(r"--from=(\S+)", arguments) for arguments in final_stage.arguments("COPY")
+    ]
+    assert {match.group(1) for match in copied_from if match} & builder_names, (
+        "final stage copies from a builder"
+    )
 
 
 def test_base_images_are_pinned_to_an_exact_version(stages):
@@ -110,14 +124,20 @@ def test_serves_with_gunicorn_on_port_8000(final_stage):
     assert command[0] == "gunicorn"
     config_file = command[command.index("--config") + 1]
     assert (DJANGO_APP_DIR / config_file).is_file()
-    assert (DJANGO_APP_DIR / (command[-1].replace(".", "/") + ".py")).is_file(), "WSGI module exists"
+    assert (DJANGO_APP_DIR / (command[-1].replace(".", "/") + ".py")).is_file(), (
+        "WSGI module exists"
+    )
     assert final_stage.arguments("EXPOSE") == ["8000"]
 
 
 def test_no_secret_is_baked_into_the_image(stages):
     for stage in stages:
-        baked = set(stage.environment()) | {arguments.split("=")[0] for arguments in stage.arguments("ARG")}
-        assert not baked & {"DJANGO_SECRET_KEY", "DATABASE_URL"}, f"stage {stage.name} bakes a secret"
+        baked = set(stage.environment()) | {
+            arguments.split("=")[0] for arguments in stage.arguments("ARG")
+        }
+        assert not baked & {"DJANGO_SECRET_KEY", "DATABASE_URL"}, (
+            f"stage {stage.name} bakes a secret"
+        )
 
 
 def test_collectstatic_step_works_as_written(final_stage, tmp_path):
@@ -150,7 +170,9 @@ def test_collectstatic_step_works_as_written(final_stage, tmp_path):
 
 
 def test_dockerignore_keeps_secrets_out_and_code_in():
-    patterns = [line.strip() for line in (DJANGO_APP_DIR / ".dockerignore").read_text().splitlines()]
+    patterns = [
+        line.strip() for line in (DJANGO_APP_DIR / ".dockerignore").read_text().splitlines()
+    ]
     patterns = [pattern for pattern in patterns if pattern and not pattern.startswith("#")]
     assert {".env", "**/__pycache__/"} <= set(patterns)
     needed = {"manage.py", "gunicorn.conf.py", "requirements.txt", "config/", "releases/"}

@@ -25,11 +25,15 @@ def migrated_service(manage, postgres, production_environment):
     return production_environment
 
 
-def test_gunicorn_serves_the_app_and_follows_the_database(migrated_service, postgres, start_gunicorn):
+def test_gunicorn_serves_the_app_and_follows_the_database(
+    migrated_service, postgres, start_gunicorn
+):
     environment = migrated_service
     database_url, version = environment["DATABASE_URL"], environment["APP_VERSION"]
     public = {"Host": environment["DJANGO_ALLOWED_HOSTS"], "X-Forwarded-Proto": "https"}
-    assert release_rows(postgres, database_url) == [], "migrate/collectstatic must not record a release"
+    assert release_rows(postgres, database_url) == [], (
+        "migrate/collectstatic must not record a release"
+    )
 
     server = start_gunicorn(environment)
     try:
@@ -37,10 +41,15 @@ def test_gunicorn_serves_the_app_and_follows_the_database(migrated_service, post
 
         # Probes: plain HTTP, pod IP as Host.
         assert server.get("/healthz", {"Host": PROBE_HOST})[::2] == (200, '{"status": "ok"}')
-        assert server.get("/readyz", {"Host": PROBE_HOST})[::2] == (200, '{"status": "ok", "database": "ok"}')
+        assert server.get("/readyz", {"Host": PROBE_HOST})[::2] == (
+            200,
+            '{"status": "ok", "database": "ok"}',
+        )
 
         # Each of the two workers records the release; the database holds it once.
-        server.wait_for_log(lambda event: event.get("message") == "Recorded release", count=2, timeout=10)
+        server.wait_for_log(
+            lambda event: event.get("message") == "Recorded release", count=2, timeout=10
+        )
         assert release_rows(postgres, database_url) == [(version, socket.gethostname())]
 
         status, _, page = server.get("/", public)
@@ -48,10 +57,15 @@ def test_gunicorn_serves_the_app_and_follows_the_database(migrated_service, post
         assert VERSION_CELL.findall(page) == [version]
 
         status, headers, _ = server.get("/", {"Host": environment["DJANGO_ALLOWED_HOSTS"]})
-        assert (status, headers["Location"]) == (301, f"https://{environment['DJANGO_ALLOWED_HOSTS']}/")
+        assert (status, headers["Location"]) == (
+            301,
+            f"https://{environment['DJANGO_ALLOWED_HOSTS']}/",
+        )
 
         stylesheet = STYLESHEET.search(page).group(1)
-        assert re.fullmatch(r"/static/releases/style\.[0-9a-f]{12}\.css", stylesheet), "hashed by the manifest"
+        assert re.fullmatch(r"/static/releases/style\.[0-9a-f]{12}\.css", stylesheet), (
+            "hashed by the manifest"
+        )
         status, headers, _ = server.get(stylesheet, public)
         assert (status, headers["Content-Type"]) == (200, 'text/css; charset="utf-8"')
 
@@ -73,5 +87,11 @@ def test_gunicorn_serves_the_app_and_follows_the_database(migrated_service, post
     assert server.process.returncode == 0, server.output()
     assert server.stderr() == "", "everything is logged to stdout"
     events = server.log_events()
-    assert {event["logger"] for event in events} >= {"gunicorn.error", "gunicorn.access", "releases.recording"}
-    assert any(event["logger"] == "config.health" and event["level"] == "WARNING" for event in events)
+    assert {event["logger"] for event in events} >= {
+        "gunicorn.error",
+        "gunicorn.access",
+        "releases.recording",
+    }
+    assert any(
+        event["logger"] == "config.health" and event["level"] == "WARNING" for event in events
+    )

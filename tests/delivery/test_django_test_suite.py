@@ -6,7 +6,11 @@ import re
 
 def test_django_app_test_suite_passes_on_postgresql(manage, database_url):
     environment = {
-        **{name: value for name, value in os.environ.items() if not name.startswith(("DJANGO_", "DATABASE_"))},
+        **{
+            name: value
+            for name, value in os.environ.items()
+            if not name.startswith(("DJANGO_", "DATABASE_"))
+        },
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
         "DATABASE_URL": database_url,
     }

@@ -1,13 +1,13 @@
-"""The skip file: every skipped check carries its reason, and a path regex limits where it applies."""
+"""The skip file: every skipped check carries its reason; a path regex limits where it applies."""
 
 from __future__ import annotations
 
 import re
 
 import pytest
-from synth_helpers import REPO_ROOT
 
 from policy.skips import Skip, SkipFileError, load_skips
+from synth_helpers import REPO_ROOT
 
 SKIP_FILE = REPO_ROOT / ".checkov.yaml"
 
@@ -20,9 +20,12 @@ def test_every_skipped_check_has_a_reason():
 
 
 def test_every_entry_of_the_file_is_loaded():
-    """A YAML list item the gate would not see (say, a second skip-check key) cannot hide in the file."""
-    listed = [line.split("#")[0].strip()[2:].strip() for line in SKIP_FILE.read_text().splitlines()
-              if line.lstrip().startswith("- ")]
+    """A YAML list item the gate would not see (a second skip-check key) cannot hide in the file."""
+    listed = [
+        line.split("#")[0].strip()[2:].strip()
+        for line in SKIP_FILE.read_text().splitlines()
+        if line.lstrip().startswith("- ")
+    ]
     assert [skip.entry for skip in load_skips(SKIP_FILE)] == listed
 
 
@@ -33,14 +36,34 @@ REASON = "  # the state bucket has no log bucket"
     "content, message",
     [
         ("skip-check:\n  - CKV_AWS_18\n", "CKV_AWS_18 needs its reason on the same line"),
-        ("skip-check:\n  - CKV_AWS_18  # not needed\n", "CKV_AWS_18 needs its reason on the same line"),
-        (f"skip-check:\n{REASON}\n  - CKV_AWS_18\n", "CKV_AWS_18 needs its reason on the same line"),
+        (
+            "skip-check:\n  - CKV_AWS_18  # not needed\n",
+            "CKV_AWS_18 needs its reason on the same line",
+        ),
+        (
+            f"skip-check:\n{REASON}\n  - CKV_AWS_18\n",
+            "CKV_AWS_18 needs its reason on the same line",
+        ),
         (f"skip-check:\n  - AWS_18{REASON}\n", "'AWS_18' is not CHECK_ID or CHECK_ID:PATH_REGEX"),
         (f"skip-check:\n  - CKV_AWS_18:dev/({REASON}\n", "CKV_AWS_18:dev/(: bad path regex"),
-        (f"skip-check:\n  - CKV_AWS_18{REASON}\n  - CKV_AWS_18{REASON}\n", "skipped more than once: CKV_AWS_18"),
-        ("framework: terraform\nskip-check: []\n", "the policy gate reads only the 'skip-check' list"),
+        (
+            f"skip-check:\n  - CKV_AWS_18{REASON}\n  - CKV_AWS_18{REASON}\n",
+            "skipped more than once: CKV_AWS_18",
+        ),
+        (
+            "framework: terraform\nskip-check: []\n",
+            "the policy gate reads only the 'skip-check' list",
+        ),
     ],
-    ids=["no reason", "too short", "reason on another line", "bad check id", "bad regex", "duplicate", "other key"],
+    ids=[
+        "no reason",
+        "too short",
+        "reason on another line",
+        "bad check id",
+        "bad regex",
+        "duplicate",
+        "other key",
+    ],
 )
 def test_a_malformed_skip_file_is_refused(tmp_path, content, message):
     skip_file = tmp_path / ".checkov.yaml"
@@ -51,8 +74,12 @@ def test_a_malformed_skip_file_is_refused(tmp_path, content, message):
 
 def test_an_entry_is_read_with_its_path_regex_and_reason(tmp_path):
     skip_file = tmp_path / ".checkov.yaml"
-    skip_file.write_text("skip-check:\n  - CKV_AWS_338:dev/  # dev keeps its logs for a month only\n")
-    assert load_skips(skip_file) == [Skip("CKV_AWS_338", "dev/", "dev keeps its logs for a month only")]
+    skip_file.write_text(
+        "skip-check:\n  - CKV_AWS_338:dev/  # dev keeps its logs for a month only\n"
+    )
+    assert load_skips(skip_file) == [
+        Skip("CKV_AWS_338", "dev/", "dev keeps its logs for a month only")
+    ]
 
 
 @pytest.mark.parametrize(
@@ -65,7 +92,10 @@ def test_an_entry_is_read_with_its_path_regex_and_reason(tmp_path):
     ],
 )
 def test_a_path_regex_limits_the_skip_to_matching_paths(check_id, path, covered):
-    assert Skip("CKV_AWS_338", "dev/", "dev keeps its logs for a month only").matches(check_id, path) is covered
+    assert (
+        Skip("CKV_AWS_338", "dev/", "dev keeps its logs for a month only").matches(check_id, path)
+        is covered
+    )
 
 
 def test_a_skip_without_path_regex_covers_every_path():

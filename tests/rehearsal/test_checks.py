@@ -32,43 +32,54 @@ def aws(emulator):
 def create_lock_table(aws, *, point_in_time_recovery: bool) -> None:
     dynamodb = aws.client("dynamodb")
     dynamodb.create_table(
-        TableName=CONFIG.state.lock_table, BillingMode="PAY_PER_REQUEST",
+        TableName=CONFIG.state.lock_table,
+        BillingMode="PAY_PER_REQUEST",
         KeySchema=[{"AttributeName": "LockID", "KeyType": "HASH"}],
         AttributeDefinitions=[{"AttributeName": "LockID", "AttributeType": "S"}],
-        SSESpecification={"Enabled": True})
+        SSESpecification={"Enabled": True},
+    )
     dynamodb.update_continuous_backups(
         TableName=CONFIG.state.lock_table,
-        PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": point_in_time_recovery})
+        PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": point_in_time_recovery},
+    )
 
 
 def create_network(aws, *, nat_gateway: bool) -> None:
     """The dev VPC's shape: public subnets routed to an internet gateway, private subnets
     routed to one NAT gateway, or to nothing."""
     ec2 = aws.client("ec2")
-    vpc = ec2.create_vpc(CidrBlock=CONFIG.network.vpc_cidr, TagSpecifications=[{
-        "ResourceType": "vpc", "Tags": [{"Key": "Name", "Value": CONFIG.name_prefix}]}])["Vpc"]
+    vpc = ec2.create_vpc(
+        CidrBlock=CONFIG.network.vpc_cidr,
+        TagSpecifications=[
+            {"ResourceType": "vpc", "Tags": [{"Key": "Name", "Value": CONFIG.name_prefix}]}
+        ],
+    )["Vpc"]
     gateway = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
     ec2.attach_internet_gateway(InternetGatewayId=gateway, VpcId=vpc["VpcId"])
     zones = [zone["ZoneName"] for zone in ec2.describe_availability_zones()["AvailabilityZones"]]
     public_routes = ec2.create_route_table(VpcId=vpc["VpcId"])["RouteTable"]["RouteTableId"]
-    ec2.create_route(RouteTableId=public_routes, DestinationCidrBlock="0.0.0.0/0",
-                     GatewayId=gateway)
+    ec2.create_route(
+        RouteTableId=public_routes, DestinationCidrBlock="0.0.0.0/0", GatewayId=gateway
+    )
     nat = None
     for index in range(CONFIG.network.az_count):
-        public = ec2.create_subnet(VpcId=vpc["VpcId"], CidrBlock=f"10.10.{200 + index}.0/24",
-                                   AvailabilityZone=zones[index])["Subnet"]["SubnetId"]
+        public = ec2.create_subnet(
+            VpcId=vpc["VpcId"], CidrBlock=f"10.10.{200 + index}.0/24", AvailabilityZone=zones[index]
+        )["Subnet"]["SubnetId"]
         ec2.associate_route_table(RouteTableId=public_routes, SubnetId=public)
         if nat_gateway and nat is None:
             address = ec2.allocate_address(Domain="vpc")["AllocationId"]
             nat = ec2.create_nat_gateway(SubnetId=public, AllocationId=address)
             nat = nat["NatGateway"]["NatGatewayId"]
-        private = ec2.create_subnet(VpcId=vpc["VpcId"], CidrBlock=f"10.10.{16 * index}.0/20",
-                                    AvailabilityZone=zones[index])["Subnet"]["SubnetId"]
+        private = ec2.create_subnet(
+            VpcId=vpc["VpcId"], CidrBlock=f"10.10.{16 * index}.0/20", AvailabilityZone=zones[index]
+        )["Subnet"]["SubnetId"]
         private_routes = ec2.create_route_table(VpcId=vpc["VpcId"])["RouteTable"]["RouteTableId"]
         ec2.associate_route_table(RouteTableId=private_routes, SubnetId=private)
         if nat:
-            ec2.create_route(RouteTableId=private_routes, DestinationCidrBlock="0.0.0.0/0",
-                             NatGatewayId=nat)
+            ec2.create_route(
+                RouteTableId=private_routes, DestinationCidrBlock="0.0.0.0/0", NatGatewayId=nat
+            )
 
 
 def test_a_missing_lock_table_breaks_the_promise(aws):

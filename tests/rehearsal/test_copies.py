@@ -10,37 +10,51 @@ import pytest
 from rehearsal.copies import UNSUPPORTED_RESOURCE_TYPES, rehearsal_copy
 
 ENDPOINT = "http://127.0.0.1:4566"
-S3_BACKEND = {"bucket": "state", "key": "p/e/cluster.tfstate", "region": "eu-west-1",
-              "encrypt": True, "dynamodb_table": "locks", "use_lockfile": True}
+S3_BACKEND = {
+    "bucket": "state",
+    "key": "p/e/cluster.tfstate",
+    "region": "eu-west-1",
+    "encrypt": True,
+    "dynamodb_table": "locks",
+    "use_lockfile": True,
+}
 
 
 def small_stack() -> dict:
     """A synthesized stack in miniature: provider, S3 backend, remote state, unsupported
     resources and the references cdktf writes to them."""
     return {
-        "terraform": {"backend": {"s3": dict(S3_BACKEND)},
-                      "required_providers": {"aws": {"source": "aws", "version": "6.25.0"}}},
+        "terraform": {
+            "backend": {"s3": dict(S3_BACKEND)},
+            "required_providers": {"aws": {"source": "aws", "version": "6.25.0"}},
+        },
         "provider": {"aws": [{"region": "eu-west-1", "default_tags": [{"tags": {"A": "b"}}]}]},
-        "data": {"terraform_remote_state": {"network": {
-            "backend": "s3", "config": {**S3_BACKEND, "key": "p/e/network.tfstate"}}}},
+        "data": {
+            "terraform_remote_state": {
+                "network": {"backend": "s3", "config": {**S3_BACKEND, "key": "p/e/network.tfstate"}}
+            }
+        },
         "resource": {
-            "aws_s3_bucket": {"bucket": {"bucket": "state",
-                                         "lifecycle": {"prevent_destroy": True}}},
+            "aws_s3_bucket": {
+                "bucket": {"bucket": "state", "lifecycle": {"prevent_destroy": True}}
+            },
             "aws_eks_cluster": {"cluster": {"name": "c"}},
             "aws_eks_addon": {"cni": {"cluster_name": "${aws_eks_cluster.cluster.name}"}},
             "aws_eks_access_entry": {"admin": {"cluster_name": "c"}},
-            "aws_eks_node_group": {"nodes": {
-                "cluster_name": "c",
-                "depends_on": ["aws_eks_addon.cni", "aws_eks_cluster.cluster"],
-                "lifecycle": {"ignore_changes": ["scaling_config[0].desired_size"]}}},
+            "aws_eks_node_group": {
+                "nodes": {
+                    "cluster_name": "c",
+                    "depends_on": ["aws_eks_addon.cni", "aws_eks_cluster.cluster"],
+                    "lifecycle": {"ignore_changes": ["scaling_config[0].desired_size"]},
+                }
+            },
             "aws_iam_role": {"role": {"depends_on": ["aws_eks_access_entry.admin"]}},
         },
     }
 
 
 def rewrite(stack: dict, state_dir: Path = Path("/tmp/state")) -> dict:
-    return rehearsal_copy(stack, endpoint=ENDPOINT, state_dir=state_dir,
-                          provider_version="5.100.0")
+    return rehearsal_copy(stack, endpoint=ENDPOINT, state_dir=state_dir, provider_version="5.100.0")
 
 
 def test_provider_talks_to_the_emulator_with_fake_credentials():
@@ -58,14 +72,18 @@ def test_provider_talks_to_the_emulator_with_fake_credentials():
 @pytest.mark.parametrize("where", ["backend", "remote state"])
 def test_state_stores_talk_to_the_emulator_and_keep_their_settings(where):
     copied = rewrite(small_stack())
-    settings = (copied["terraform"]["backend"]["s3"] if where == "backend" else
-                copied["data"]["terraform_remote_state"]["network"]["config"])
+    settings = (
+        copied["terraform"]["backend"]["s3"]
+        if where == "backend"
+        else copied["data"]["terraform_remote_state"]["network"]["config"]
+    )
     assert set(settings["endpoints"]) == {"s3", "dynamodb", "sts", "iam"}
     assert set(settings["endpoints"].values()) == {ENDPOINT}
     assert settings["use_path_style"] is True
     assert settings["access_key"] == "rehearsal"
     assert {key: settings[key] for key in ("bucket", "region", "encrypt", "dynamodb_table")} == {
-        key: S3_BACKEND[key] for key in ("bucket", "region", "encrypt", "dynamodb_table")}
+        key: S3_BACKEND[key] for key in ("bucket", "region", "encrypt", "dynamodb_table")
+    }
 
 
 def test_s3_backend_keeps_both_locks():
@@ -84,14 +102,17 @@ def test_local_backend_state_moves_into_the_state_dir(tmp_path):
 
 def test_aws_provider_version_becomes_the_mirrored_one():
     assert rewrite(small_stack())["terraform"]["required_providers"]["aws"] == {
-        "source": "aws", "version": "5.100.0"}
+        "source": "aws",
+        "version": "5.100.0",
+    }
 
 
 def test_prevent_destroy_is_dropped_and_other_lifecycle_settings_stay():
     resources = rewrite(small_stack())["resource"]
     assert resources["aws_s3_bucket"]["bucket"]["lifecycle"] == {}
     assert resources["aws_eks_node_group"]["nodes"]["lifecycle"] == {
-        "ignore_changes": ["scaling_config[0].desired_size"]}
+        "ignore_changes": ["scaling_config[0].desired_size"]
+    }
 
 
 def test_unsupported_resources_go_and_so_do_the_depends_on_entries_naming_them():
@@ -99,8 +120,12 @@ def test_unsupported_resources_go_and_so_do_the_depends_on_entries_naming_them()
     assert not set(UNSUPPORTED_RESOURCE_TYPES) & set(resources)
     assert resources["aws_eks_node_group"]["nodes"]["depends_on"] == ["aws_eks_cluster.cluster"]
     assert "depends_on" not in resources["aws_iam_role"]["role"]
-    assert set(resources) == {"aws_s3_bucket", "aws_eks_cluster", "aws_eks_node_group",
-                              "aws_iam_role"}
+    assert set(resources) == {
+        "aws_s3_bucket",
+        "aws_eks_cluster",
+        "aws_eks_node_group",
+        "aws_iam_role",
+    }
 
 
 def test_a_value_taken_from_an_unsupported_resource_is_an_error():
@@ -123,9 +148,13 @@ def test_the_dev_cluster_stack_loses_its_add_ons_and_nothing_else(dev):
     assert set(original["resource"]) - set(copied["resource"]) == {"aws_eks_addon"}
     for resources in copied["resource"].values():
         for resource in resources.values():
-            assert not any(ref.startswith("aws_eks_addon.")
-                           for ref in resource.get("depends_on", []))
-    assert {resource_type: set(resources) for resource_type, resources
-            in copied["resource"].items()} == {
-        resource_type: set(resources) for resource_type, resources
-        in original["resource"].items() if resource_type != "aws_eks_addon"}
+            assert not any(
+                ref.startswith("aws_eks_addon.") for ref in resource.get("depends_on", [])
+            )
+    assert {
+        resource_type: set(resources) for resource_type, resources in copied["resource"].items()
+    } == {
+        resource_type: set(resources)
+        for resource_type, resources in original["resource"].items()
+        if resource_type != "aws_eks_addon"
+    }

@@ -32,11 +32,18 @@ def run(toolchain, dev):
     """Rehearsal copies of the dev stacks in a temporary directory, an emulator; both gone
     when the module's tests are done."""
     config = load_config("dev")
-    with (tempfile.TemporaryDirectory(prefix="rehearsal-") as workdir,
-          running_emulator(config.aws.region) as emulator):
+    with (
+        tempfile.TemporaryDirectory(prefix="rehearsal-") as workdir,
+        running_emulator(config.aws.region) as emulator,
+    ):
         workdir = Path(workdir)
-        rehearsal = Rehearsal(Terraform(toolchain, workdir), emulator, workdir, dev.stacks,
-                              backend_stack_on_s3(config, workdir / "synth-backend-on-s3"))
+        rehearsal = Rehearsal(
+            Terraform(toolchain, workdir),
+            emulator,
+            workdir,
+            dev.stacks,
+            backend_stack_on_s3(config, workdir / "synth-backend-on-s3"),
+        )
         yield RehearsalRun(rehearsal, config)
 
 

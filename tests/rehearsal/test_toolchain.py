@@ -20,15 +20,15 @@ def fake_terraform(bin_dir, version: str) -> None:
 
 def mirror_with(root, *versions: str):
     for version in versions:
-        (root / "registry.terraform.io/hashicorp/aws" / version / "linux_amd64").mkdir(
-            parents=True)
+        (root / "registry.terraform.io/hashicorp/aws" / version / "linux_amd64").mkdir(parents=True)
     return root
 
 
 def test_terraform_missing_from_path(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path))
-    with pytest.raises(MissingPrerequisite,
-                       match="^rehearsal needs terraform >= 1.10 on PATH: not found$"):
+    with pytest.raises(
+        MissingPrerequisite, match="^rehearsal needs terraform >= 1.10 on PATH: not found$"
+    ):
         find_toolchain()
 
 
@@ -47,7 +47,8 @@ def test_mirror_without_the_aws_provider(tmp_path, monkeypatch):
         find_toolchain()
     assert str(missing.value) == (
         "rehearsal needs a provider mirror with hashicorp/aws for linux_amd64: "
-        f"none in {tmp_path / 'mirror'} (set TF_PLUGIN_MIRROR)")
+        f"none in {tmp_path / 'mirror'} (set TF_PLUGIN_MIRROR)"
+    )
 
 
 def test_the_newest_mirrored_aws_provider_is_used(tmp_path, monkeypatch):

@@ -46,6 +46,7 @@ def _validate_all(toolchain, dev, workdir: Path) -> dict[str, subprocess.Complet
 @pytest.mark.parametrize("name", VALIDATED_STACKS)
 def test_stack_is_valid_for_the_mirrored_aws_provider(validations, name):
     result = json.loads(validations[name].stdout)
-    errors = [diagnostic for diagnostic in result["diagnostics"]
-              if diagnostic["severity"] == "error"]
+    errors = [
+        diagnostic for diagnostic in result["diagnostics"] if diagnostic["severity"] == "error"
+    ]
     assert result["valid"] and not errors, json.dumps(errors, indent=2)

@@ -30,8 +30,11 @@ def test_a_stack_is_destroyed_after_everything_that_depends_on_it(dev):
     destroyed: set[str] = set()
     for wave in DESTROY_WAVES:
         for name in wave:
-            dependents = {other for other, needs in dependencies(dev).items()
-                          if name in needs and other not in NOT_REHEARSED}
+            dependents = {
+                other
+                for other, needs in dependencies(dev).items()
+                if name in needs and other not in NOT_REHEARSED
+            }
             assert dependents <= destroyed, name
         destroyed.update(wave)
 

@@ -37,8 +37,10 @@ def generated_init(submodules=FAKE_SUBMODULES, declared=None) -> str:
     """A package `__init__` in the shape jsii-pacmak generates for the prebuilt providers."""
     listing = "".join(f'    "{name}",\n' for name in (submodules if declared is None else declared))
     imports = "".join(f"from . import {name}\n" for name in submodules)
-    return ("import publication\n\nfrom ._jsii import *\n\nHEAD_RAN = True\n\n"
-            f"__all__ = [\n{listing}]\n\npublication.publish()\n\n{EAGER_IMPORTS_MARKER}{imports}")
+    return (
+        "import publication\n\nfrom ._jsii import *\n\nHEAD_RAN = True\n\n"
+        f"__all__ = [\n{listing}]\n\npublication.publish()\n\n{EAGER_IMPORTS_MARKER}{imports}"
+    )
 
 
 @pytest.fixture
@@ -62,8 +64,11 @@ def fake_package(tmp_path, monkeypatch):
 
 
 def loaded_submodules() -> set[str]:
-    return {name.split(".")[1] for name in sys.modules
-            if name.split(".")[0] == FAKE_PACKAGE and name.count(".") == 1}
+    return {
+        name.split(".")[1]
+        for name in sys.modules
+        if name.split(".")[0] == FAKE_PACKAGE and name.count(".") == 1
+    }
 
 
 def test_import_runs_the_package_but_loads_no_submodule(fake_package):
@@ -97,17 +102,22 @@ def test_unknown_attribute_is_an_attribute_error(fake_package):
     import fake_provider
 
     with pytest.raises(AttributeError, match="has no attribute 'gamma'"):
-        fake_provider.gamma
+        fake_provider.gamma  # noqa: B018 (the attribute access is what is tested)
 
 
-@pytest.mark.parametrize("init_source", [
-    pytest.param(generated_init() + "EXTRA = 1\n", id="code after the submodule imports"),
-    pytest.param(generated_init(declared=("alpha",)), id="__all__ differs from the imports"),
-    pytest.param(generated_init().replace(EAGER_IMPORTS_MARKER, ""), id="no marker comment"),
-    pytest.param(generated_init().replace("publication.publish()\n", ""), id="no publish call"),
-    pytest.param(generated_init().replace("from ._jsii import *\n", ""), id="no assembly import"),
-    pytest.param(generated_init(submodules=()), id="no submodule imports"),
-])
+@pytest.mark.parametrize(
+    "init_source",
+    [
+        pytest.param(generated_init() + "EXTRA = 1\n", id="code after the submodule imports"),
+        pytest.param(generated_init(declared=("alpha",)), id="__all__ differs from the imports"),
+        pytest.param(generated_init().replace(EAGER_IMPORTS_MARKER, ""), id="no marker comment"),
+        pytest.param(generated_init().replace("publication.publish()\n", ""), id="no publish call"),
+        pytest.param(
+            generated_init().replace("from ._jsii import *\n", ""), id="no assembly import"
+        ),
+        pytest.param(generated_init(submodules=()), id="no submodule imports"),
+    ],
+)
 def test_unexpected_package_shape_is_imported_as_shipped(fake_package, init_source):
     fake_package(init_source)
     import fake_provider
@@ -122,8 +132,11 @@ def lazy_finders() -> list[LazyProviderFinder]:
 
 
 def test_install_puts_one_finder_first(monkeypatch):
-    monkeypatch.setattr(sys, "meta_path", [finder for finder in sys.meta_path
-                                           if not isinstance(finder, LazyProviderFinder)])
+    monkeypatch.setattr(
+        sys,
+        "meta_path",
+        [finder for finder in sys.meta_path if not isinstance(finder, LazyProviderFinder)],
+    )
     monkeypatch.delenv(EAGER_PROVIDERS_ENV, raising=False)
     install()
     install()
@@ -131,8 +144,11 @@ def test_install_puts_one_finder_first(monkeypatch):
 
 
 def test_install_does_nothing_when_eager_providers_are_asked_for(monkeypatch):
-    monkeypatch.setattr(sys, "meta_path", [finder for finder in sys.meta_path
-                                           if not isinstance(finder, LazyProviderFinder)])
+    monkeypatch.setattr(
+        sys,
+        "meta_path",
+        [finder for finder in sys.meta_path if not isinstance(finder, LazyProviderFinder)],
+    )
     monkeypatch.setenv(EAGER_PROVIDERS_ENV, "1")
     install()
     assert lazy_finders() == []
@@ -168,8 +184,14 @@ def real_packages() -> dict:
     """Facts about the three provider packages imported through the loader."""
     env = {**os.environ}
     env.pop(EAGER_PROVIDERS_ENV, None)
-    result = subprocess.run([sys.executable, "-c", REAL_PACKAGES_PROBE], cwd=REPO_ROOT, env=env,
-                            capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-c", REAL_PACKAGES_PROBE],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
 
@@ -191,8 +213,9 @@ def test_jsii_can_load_a_provider_type_it_meets_before_python_did(real_packages)
 @pytest.mark.parametrize("package", PROVIDER_PACKAGES)
 def test_jsii_names_of_every_real_submodule_are_derived_right(package):
     package_dir = Path(importlib.util.find_spec(package).origin).parent
-    assembly = re.search(r'JSIIAssembly\.load\(\s*"([^"]+)"',
-                         (package_dir / "_jsii" / "__init__.py").read_text())[1]
+    assembly = re.search(
+        r'JSIIAssembly\.load\(\s*"([^"]+)"', (package_dir / "_jsii" / "__init__.py").read_text()
+    )[1]
     wrong = []
     for init in sorted(package_dir.glob("*/__init__.py")):
         if init.parent.name == "_jsii":
@@ -220,12 +243,18 @@ def run_fake_javascript_provider(tmp_path, index_js: str, **env) -> dict:
     for name in FAKE_SUBMODULES:
         (lib / name).mkdir(parents=True)
         (lib / name / "index.js").write_text(
-            f'(globalThis.loadedSubmodules ||= []).push("{name}");\nexports.name = "{name}";\n')
+            f'(globalThis.loadedSubmodules ||= []).push("{name}");\nexports.name = "{name}";\n'
+        )
     (lib / "index.js").write_text(index_js)
     (lib.parent / "package.json").write_text('{"main": "lib/index.js"}')
-    result = subprocess.run(["node", "--require", str(JAVASCRIPT_LOADER), "-e", NODE_PROBE],
-                            cwd=tmp_path, env={**os.environ, **env}, capture_output=True,
-                            text=True, timeout=60)
+    result = subprocess.run(
+        ["node", "--require", str(JAVASCRIPT_LOADER), "-e", NODE_PROBE],
+        cwd=tmp_path,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
 
@@ -235,10 +264,15 @@ def test_javascript_submodules_load_on_first_access(tmp_path):
     assert loaded == {"afterRequire": [], "alpha": "alpha", "afterAccess": ["alpha"]}
 
 
-@pytest.mark.parametrize(("index_js", "env"), [
-    pytest.param(EAGER_INDEX_JS + 'const extra = require("./beta");\n', {}, id="another require"),
-    pytest.param(EAGER_INDEX_JS, {EAGER_PROVIDERS_ENV: "1"}, id="eager asked for"),
-])
+@pytest.mark.parametrize(
+    ("index_js", "env"),
+    [
+        pytest.param(
+            EAGER_INDEX_JS + 'const extra = require("./beta");\n', {}, id="another require"
+        ),
+        pytest.param(EAGER_INDEX_JS, {EAGER_PROVIDERS_ENV: "1"}, id="eager asked for"),
+    ],
+)
 def test_javascript_loads_as_shipped_otherwise(tmp_path, index_js, env):
     loaded = run_fake_javascript_provider(tmp_path, index_js, **env)
     assert loaded["afterRequire"] == list(FAKE_SUBMODULES)
@@ -258,8 +292,14 @@ def test_main_loads_only_the_provider_code_its_stacks_use(tmp_path):
     """main.py installs the loader before cdktf starts the jsii kernel: both halves apply."""
     env = {**os.environ, "CDKTF_OUTDIR": str(tmp_path), "NODE_DEBUG": "module"}
     env.pop(EAGER_PROVIDERS_ENV, None)
-    result = subprocess.run([sys.executable, "-c", MAIN_PROBE], cwd=REPO_ROOT, env=env,
-                            capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-c", MAIN_PROBE],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     python_modules = set(json.loads(result.stdout.splitlines()[-1]))
     javascript_modules = set(JAVASCRIPT_LOAD.findall(result.stderr))
@@ -274,8 +314,9 @@ def test_this_test_session_loads_the_providers_lazily():
     import cdktf_cdktf_provider_aws
 
     assert isinstance(cdktf_cdktf_provider_aws.__spec__.loader, LazyPackageLoader)
-    [jsii_kernel] = [variables for variables in child_process_environments()
-                     if "JSII_AGENT" in variables]
+    [jsii_kernel] = [
+        variables for variables in child_process_environments() if "JSII_AGENT" in variables
+    ]
     assert str(JAVASCRIPT_LOADER) in jsii_kernel["NODE_OPTIONS"]
 
 
@@ -306,9 +347,14 @@ def synth_outputs(tmp_path_factory) -> dict[tuple[str, str], Path]:
             env.pop(EAGER_PROVIDERS_ENV, None)
             if mode == "eager":
                 env[EAGER_PROVIDERS_ENV] = "1"
-            process = subprocess.Popen([sys.executable, "main.py"], cwd=REPO_ROOT, env=env,
-                                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                       text=True)
+            process = subprocess.Popen(
+                [sys.executable, "main.py"],
+                cwd=REPO_ROOT,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
             runs[environment, mode] = (process, outdir)
     for (environment, mode), (process, _) in runs.items():
         _, stderr = process.communicate(timeout=600)
@@ -317,8 +363,11 @@ def synth_outputs(tmp_path_factory) -> dict[tuple[str, str], Path]:
 
 
 def files_of(directory: Path) -> dict[str, bytes]:
-    return {str(path.relative_to(directory)): path.read_bytes()
-            for path in directory.rglob("*") if path.is_file()}
+    return {
+        str(path.relative_to(directory)): path.read_bytes()
+        for path in directory.rglob("*")
+        if path.is_file()
+    }
 
 
 @pytest.mark.parametrize("environment", SHIPPED_ENVIRONMENTS)

@@ -21,7 +21,9 @@ HUMAN_EMAIL = "dev@example.com"
 
 def chart_values_before_first_build():
     """The chart's values.yaml with image.tag empty, whatever tag the pipeline has written since."""
-    text, replaced = re.subn(r'(?m)^(  tag: )"[^"\n]*"$', r'\1""', CHART_VALUES.read_text(), count=1)
+    text, replaced = re.subn(
+        r'(?m)^(  tag: )"[^"\n]*"$', r'\1""', CHART_VALUES.read_text(), count=1
+    )
     assert replaced == 1, "values.yaml holds image.tag as a double-quoted string"
     return text
 
@@ -41,7 +43,9 @@ class GitSandbox:
             "[init]\n\tdefaultBranch = main\n"
             "[advice]\n\tdetachedHead = false\n"
         )
-        inherited = {name: value for name, value in os.environ.items() if not name.startswith("GIT_")}
+        inherited = {
+            name: value for name, value in os.environ.items() if not name.startswith("GIT_")
+        }
         self.env = {
             **inherited,
             "GIT_CONFIG_GLOBAL": str(config),
@@ -51,11 +55,15 @@ class GitSandbox:
         self.remote = root / "remote.git"
         self.git("init", "--quiet", "--bare", str(self.remote), cwd=root)
         seed = self.clone("seed")
-        self.commit(seed, {VALUES_PATH: self.chart_values_text, "README.md": "app\n"}, "Initial commit")
+        self.commit(
+            seed, {VALUES_PATH: self.chart_values_text, "README.md": "app\n"}, "Initial commit"
+        )
         self.workspace = self.clone("workspace")
 
     def git(self, *args, cwd):
-        completed = subprocess.run(["git", *args], cwd=cwd, env=self.env, capture_output=True, text=True, check=False)
+        completed = subprocess.run(
+            ["git", *args], cwd=cwd, env=self.env, capture_output=True, text=True, check=False
+        )
         assert completed.returncode == 0, f"git {' '.join(args)}: {completed.stderr}"
         return completed.stdout
 
@@ -89,7 +97,11 @@ class GitSandbox:
 
     def install_hook(self, repository, name, script):
         """Install a shell hook in a clone or in the bare remote."""
-        hooks = repository / ".git" / "hooks" if (repository / ".git").is_dir() else repository / "hooks"
+        hooks = (
+            repository / ".git" / "hooks"
+            if (repository / ".git").is_dir()
+            else repository / "hooks"
+        )
         hook = hooks / name
         hook.write_text("#!/bin/sh\nset -e\n" + script)
         hook.chmod(0o755)

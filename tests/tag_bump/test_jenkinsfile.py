@@ -63,10 +63,16 @@ def test_agent_pod_uses_the_irsa_service_account_and_pinned_images():
     assert set(images) == {"python", "kaniko"}
     for image in images.values():
         repository, _, tag = image.rpartition(":")
-        assert repository and re.search(r"\d+\.\d+\.\d+", tag), f"{image} is not pinned to a release"
+        assert repository and re.search(r"\d+\.\d+\.\d+", tag), (
+            f"{image} is not pinned to a release"
+        )
         assert "latest" not in tag
-    assert not images["kaniko"].startswith("gcr.io/kaniko-project/"), "the original Kaniko project is archived"
-    assert images["kaniko"].endswith("-debug"), "Jenkins' sh step needs the busybox shell of the debug image"
+    assert not images["kaniko"].startswith("gcr.io/kaniko-project/"), (
+        "the original Kaniko project is archived"
+    )
+    assert images["kaniko"].endswith("-debug"), (
+        "Jenkins' sh step needs the busybox shell of the debug image"
+    )
 
 
 def test_kaniko_pushes_the_commit_tag_to_ecr_with_a_registry_cache():
@@ -84,7 +90,11 @@ def test_tag_bump_targets_the_chart_values_with_only_options_the_tool_accepts():
     assert "--key image.tag" in command
     assert '--tag "${SHORT_SHA}"' in command
     tool_help = subprocess.run(
-        [sys.executable, "-m", "delivery.tag_bump", "--help"], cwd=REPO_ROOT, capture_output=True, text=True, check=True
+        [sys.executable, "-m", "delivery.tag_bump", "--help"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     for option in re.findall(r"(--[a-z-]+)", command):
         assert option in tool_help, f"{option} is not an option of delivery.tag_bump"

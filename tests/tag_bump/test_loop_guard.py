@@ -46,7 +46,9 @@ def test_bump_pushed_on_top_of_an_unbuilt_human_commit_is_built(sandbox):
 
 
 def test_marker_outside_the_trailers_does_not_make_a_bot_commit(sandbox):
-    message = "Explain the loop guard\n\nBumped-By: jenkins-tag-bump\n\nis the trailer the bot writes."
+    message = (
+        "Explain the loop guard\n\nBumped-By: jenkins-tag-bump\n\nis the trailer the bot writes."
+    )
     sandbox.commit(sandbox.workspace, {"docs.md": "loop guard\n"}, message)
 
     assert sandbox.loop_guard(sandbox.workspace).returncode == BUILD
@@ -54,7 +56,9 @@ def test_marker_outside_the_trailers_does_not_make_a_bot_commit(sandbox):
 
 def test_shallow_clone_without_the_source_commit_still_skips_the_bump(sandbox):
     assert sandbox.tag_bump("0123abcd4567").returncode == 0
-    sandbox.git("clone", "--quiet", "--depth=1", f"file://{sandbox.remote}", "shallow", cwd=sandbox.root)
+    sandbox.git(
+        "clone", "--quiet", "--depth=1", f"file://{sandbox.remote}", "shallow", cwd=sandbox.root
+    )
 
     result = sandbox.loop_guard(sandbox.root / "shallow")
 

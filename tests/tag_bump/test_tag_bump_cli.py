@@ -46,7 +46,9 @@ def test_bump_changes_only_the_tag_and_keeps_comments_and_quoting_byte_for_byte(
     assert sandbox.tag_bump(TAG).returncode == 0
 
     assert sandbox.remote_file() == original.replace('  tag: ""\n', f'  tag: "{TAG}"\n')
-    changed_files = sandbox.git("show", "--name-only", "--format=", "main", cwd=sandbox.remote).split()
+    changed_files = sandbox.git(
+        "show", "--name-only", "--format=", "main", cwd=sandbox.remote
+    ).split()
     assert changed_files == [sandbox.values_path]
 
 
@@ -90,7 +92,9 @@ def test_bad_tag_is_refused_with_exit_2_and_nothing_changes(sandbox, bad_tag):
     result = sandbox.tag_bump(bad_tag)
 
     assert result.returncode == 2
-    assert result.stderr.startswith("tag_bump: error: tag ") and len(result.stderr.splitlines()) == 1
+    assert (
+        result.stderr.startswith("tag_bump: error: tag ") and len(result.stderr.splitlines()) == 1
+    )
     assert workspace_file.read_bytes() == before_file
     assert sandbox.remote_head() == before_head
 
@@ -137,7 +141,9 @@ def test_uncommitted_changes_are_never_discarded(sandbox):
 def test_race_with_another_pusher_loses_no_commit_and_lands_the_tag(sandbox, hook):
     competitor = sandbox.clone("competitor")
     sandbox.install_hook(
-        sandbox.workspace, hook, first_time_only(COMPETING_PUSH.format(competitor=competitor), sandbox.root / "raced")
+        sandbox.workspace,
+        hook,
+        first_time_only(COMPETING_PUSH.format(competitor=competitor), sandbox.root / "raced"),
     )
 
     result = sandbox.tag_bump(TAG)
@@ -158,19 +164,25 @@ def test_race_with_another_pusher_loses_no_commit_and_lands_the_tag(sandbox, hoo
 
 def test_gives_up_with_exit_1_when_the_branch_moves_at_every_attempt(sandbox):
     competitor = sandbox.clone("competitor")
-    sandbox.install_hook(sandbox.workspace, "post-commit", COMPETING_PUSH.format(competitor=competitor))
+    sandbox.install_hook(
+        sandbox.workspace, "post-commit", COMPETING_PUSH.format(competitor=competitor)
+    )
 
     result = sandbox.tag_bump(TAG, "--max-attempts", "2")
 
     assert result.returncode == 1
     assert "gave up after 2 attempts" in result.stderr
-    assert [subject for _, _, subject in sandbox.remote_history()] == ["Competing change"] * 2 + ["Initial commit"]
+    assert [subject for _, _, subject in sandbox.remote_history()] == ["Competing change"] * 2 + [
+        "Initial commit"
+    ]
 
 
 def test_a_rejection_that_is_not_a_race_fails_at_once_with_git_s_reason(sandbox):
     attempts = sandbox.root / "attempts"
     sandbox.install_hook(
-        sandbox.remote, "pre-receive", f'echo x >> "{attempts}"\necho "main is protected" >&2\nexit 1\n'
+        sandbox.remote,
+        "pre-receive",
+        f'echo x >> "{attempts}"\necho "main is protected" >&2\nexit 1\n',
     )
 
     result = sandbox.tag_bump(TAG)

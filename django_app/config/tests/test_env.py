@@ -17,14 +17,25 @@ class EnvStrTests(SimpleTestCase):
             self.assertEqual(env_str("SAMPLE", "fallback"), "fallback")
 
     def test_missing_required_variable_names_it(self):
-        with mock.patch.dict(os.environ, clear=True):
-            with self.assertRaisesMessage(ImproperlyConfigured, "The SAMPLE environment variable is required"):
-                env_str("SAMPLE")
+        with (
+            mock.patch.dict(os.environ, clear=True),
+            self.assertRaisesMessage(
+                ImproperlyConfigured, "The SAMPLE environment variable is required"
+            ),
+        ):
+            env_str("SAMPLE")
 
 
 class EnvBoolTests(SimpleTestCase):
     def test_reads_true_and_false_words(self):
-        for raw, expected in [("true", True), ("1", True), ("On", True), ("false", False), ("0", False), ("no", False)]:
+        for raw, expected in [
+            ("true", True),
+            ("1", True),
+            ("On", True),
+            ("false", False),
+            ("0", False),
+            ("no", False),
+        ]:
             with self.subTest(raw=raw), mock.patch.dict(os.environ, {"SAMPLE": raw}):
                 self.assertIs(env_bool("SAMPLE", not expected), expected)
 
@@ -33,9 +44,13 @@ class EnvBoolTests(SimpleTestCase):
             self.assertIs(env_bool("SAMPLE", True), True)
 
     def test_rejects_other_words(self):
-        with mock.patch.dict(os.environ, {"SAMPLE": "maybe"}):
-            with self.assertRaisesMessage(ImproperlyConfigured, "SAMPLE environment variable must be true or false"):
-                env_bool("SAMPLE", False)
+        with (
+            mock.patch.dict(os.environ, {"SAMPLE": "maybe"}),
+            self.assertRaisesMessage(
+                ImproperlyConfigured, "SAMPLE environment variable must be true or false"
+            ),
+        ):
+            env_bool("SAMPLE", False)
 
 
 class EnvIntTests(SimpleTestCase):
@@ -44,9 +59,13 @@ class EnvIntTests(SimpleTestCase):
             self.assertEqual(env_int("SAMPLE", 1), 42)
 
     def test_rejects_non_integer(self):
-        with mock.patch.dict(os.environ, {"SAMPLE": "ten"}):
-            with self.assertRaisesMessage(ImproperlyConfigured, "SAMPLE environment variable must be an integer"):
-                env_int("SAMPLE", 1)
+        with (
+            mock.patch.dict(os.environ, {"SAMPLE": "ten"}),
+            self.assertRaisesMessage(
+                ImproperlyConfigured, "SAMPLE environment variable must be an integer"
+            ),
+        ):
+            env_int("SAMPLE", 1)
 
 
 class EnvListTests(SimpleTestCase):
@@ -55,9 +74,13 @@ class EnvListTests(SimpleTestCase):
             self.assertEqual(env_list("SAMPLE"), ["a.example.com", "b.example.com"])
 
     def test_blank_items_only_count_as_missing(self):
-        with mock.patch.dict(os.environ, {"SAMPLE": " , "}):
-            with self.assertRaisesMessage(ImproperlyConfigured, "The SAMPLE environment variable is required"):
-                env_list("SAMPLE")
+        with (
+            mock.patch.dict(os.environ, {"SAMPLE": " , "}),
+            self.assertRaisesMessage(
+                ImproperlyConfigured, "The SAMPLE environment variable is required"
+            ),
+        ):
+            env_list("SAMPLE")
 
     def test_unset_gives_default(self):
         with mock.patch.dict(os.environ, clear=True):

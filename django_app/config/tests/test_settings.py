@@ -37,7 +37,10 @@ print(json.dumps({
 class ProductionSettingsTests(SimpleTestCase):
     def load(self, **overrides):
         environment = {**PRODUCTION_ENVIRONMENT, **overrides}
-        return run_python(PRINT_SETTINGS, **{name: value for name, value in environment.items() if value is not None})
+        return run_python(
+            PRINT_SETTINGS,
+            **{name: value for name, value in environment.items() if value is not None},
+        )
 
     def test_realistic_environment_gives_secure_settings(self):
         result = self.load()
@@ -81,7 +84,9 @@ class ProductionSettingsTests(SimpleTestCase):
         result = self.load(DJANGO_SECRET_KEY=None)
 
         self.assertNotEqual(result.returncode, 0)
-        self.assertIn("The DJANGO_SECRET_KEY environment variable is required but is not set.", result.stderr)
+        self.assertIn(
+            "The DJANGO_SECRET_KEY environment variable is required but is not set.", result.stderr
+        )
 
     def test_refuses_to_start_without_allowed_hosts(self):
         result = self.load(DJANGO_ALLOWED_HOSTS=None)

@@ -5,24 +5,45 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Release',
+            name="Release",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.CharField(help_text='Image tag or git SHA (APP_VERSION).', max_length=128)),
-                ('hostname', models.CharField(help_text='Host the process ran on; the pod name in Kubernetes.', max_length=255)),
-                ('started_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "version",
+                    models.CharField(
+                        help_text="Image tag or git SHA (APP_VERSION).", max_length=128
+                    ),
+                ),
+                (
+                    "hostname",
+                    models.CharField(
+                        help_text="Host the process ran on; the pod name in Kubernetes.",
+                        max_length=255,
+                    ),
+                ),
+                (
+                    "started_at",
+                    models.DateTimeField(db_index=True, default=django.utils.timezone.now),
+                ),
             ],
             options={
-                'ordering': ['-started_at', '-id'],
-                'constraints': [models.UniqueConstraint(fields=('version', 'hostname'), name='unique_release_per_host')],
+                "ordering": ["-started_at", "-id"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("version", "hostname"), name="unique_release_per_host"
+                    )
+                ],
             },
         ),
     ]

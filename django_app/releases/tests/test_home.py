@@ -12,7 +12,9 @@ VERSION_CELL = re.compile(r'<td class="version"><code>(.*?)</code></td>')
 class HomePageTests(TestCase):
     def test_lists_releases_newest_first(self):
         for version, day in [("v2", 2), ("v3", 3), ("v1", 1)]:
-            Release.objects.create(version=version, hostname="pod-a", started_at=datetime(2025, 1, day, tzinfo=UTC))
+            Release.objects.create(
+                version=version, hostname="pod-a", started_at=datetime(2025, 1, day, tzinfo=UTC)
+            )
 
         response = self.client.get("/")
 
@@ -35,7 +37,9 @@ class HomePageTests(TestCase):
 class ReleaseAdminTests(TestCase):
     def test_staff_can_browse_releases(self):
         Release.objects.create(version="v-admin", hostname="pod-a")
-        admin = get_user_model().objects.create_superuser("admin", "admin@example.com", "unused-password")
+        admin = get_user_model().objects.create_superuser(
+            "admin", "admin@example.com", "unused-password"
+        )
         self.client.force_login(admin)
 
         response = self.client.get("/admin/releases/release/")

@@ -10,4 +10,7 @@ class MigrationsTests(TestCase):
         try:
             call_command("makemigrations", "--check", "--dry-run", stdout=output)
         except SystemExit:
-            self.fail(f"Model changes without a migration; run `python manage.py makemigrations`:\n{output.getvalue()}")
+            self.fail(
+                "Model changes without a migration; run `python manage.py makemigrations`:\n"
+                f"{output.getvalue()}"
+            )
