@@ -116,7 +116,7 @@ $(DJANGO_VENV)/.installed: django_app/requirements.txt requirements-pytest.txt
 	touch $@
 
 test-django: $(DJANGO_VENV)/.installed $(PG_STAMP)
-	$(DJANGO_VENV)/bin/python -m pytest --confcutdir=tests/delivery tests/delivery
+	$(DJANGO_VENV)/bin/python -m pytest --confcutdir=tests/django_image tests/django_image
 
 clean:
 	rm -rf $(OUT) $(OUT).next $(OUT).previous .pytest_cache $(POLICY_OUT)
@@ -135,6 +135,6 @@ rehearse: setup
 bench: setup
 	INFRA_CONFIG_DIR=$(CONFIG_DIR) $(PY) bench/synth_bench.py --env $(ENV)
 
-# Rewrite the synth snapshots after an intended change; review `git diff tests/__snapshots__`.
+# Rewrite the synth snapshots after an intended change; review `git diff tests/stacks/__snapshots__`.
 snapshot-update: setup
-	$(PY) -m pytest tests/test_snapshots.py --snapshot-update
+	$(PY) -m pytest tests/stacks/test_snapshots.py --snapshot-update

@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import sys
 
-from infra_constructs import provider_loader
+from app_runtime import provider_loader
 
 provider_loader.install()  # first: before cdktf starts the jsii kernel (README, "Synth speed")
 

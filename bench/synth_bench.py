@@ -2,7 +2,7 @@
 
 Every round runs `python main.py` (what `cdktf synth` runs: every stack of the environment) twice,
 each time in a fresh process writing into an emptied directory: as shipped, with the lazy
-provider loader (infra_constructs/provider_loader.py), and with INFRA_EAGER_PROVIDERS=1, which
+provider loader (app_runtime/provider_loader.py), and with INFRA_EAGER_PROVIDERS=1, which
 loads the provider packages as they ship: the path synth took before the loader.
 
 It prints, for each, the median wall time and the peak memory over all runs: the largest sum of

@@ -28,7 +28,7 @@ class JenkinsValuesProps:
     bot_name / bot_email: author of the tag-bump commits.
     plugins: pinned `name:version` plugins.
     storage_class / storage_size_gib: JENKINS_HOME volume.
-    agent_pod_yaml: the build pod spec (ci/jenkins-agent-pod.yaml).
+    agent_pod_yaml: the build pod spec (jenkins/agent-pod.yaml).
     """
 
     agent_role_arn: str

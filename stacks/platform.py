@@ -44,7 +44,7 @@ from infra_constructs.jenkins import (
 )
 from stacks.base import EnvironmentStack, cluster_name
 
-AGENT_POD_FILE = Path(__file__).resolve().parent.parent / "ci" / "jenkins-agent-pod.yaml"
+AGENT_POD_FILE = Path(__file__).resolve().parent.parent / "jenkins" / "agent-pod.yaml"
 
 ECR_PUSH_ACTIONS = (
     "ecr:BatchCheckLayerAvailability",

@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from infra_constructs import provider_loader
+from app_runtime import provider_loader
 from synth_helpers import REPO_ROOT, SynthResult, synthesize
 
 # jsii (in this process and in subprocesses) runs on the Node pinned in package.json, as under

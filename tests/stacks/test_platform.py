@@ -163,7 +163,7 @@ def test_kaniko_pod_template_is_the_file_the_jenkinsfile_uses(dev):
     agents = helm_values(platform(dev), "jenkins")["additionalAgents"]
     template = agents["kaniko"]
     assert template["customJenkinsLabels"] == ["kaniko"]
-    assert template["yamlTemplate"] == (REPO_ROOT / "ci" / "jenkins-agent-pod.yaml").read_text()
+    assert template["yamlTemplate"] == (REPO_ROOT / "jenkins" / "agent-pod.yaml").read_text()
     pod = yaml.safe_load(template["yamlTemplate"])
     assert pod["spec"]["serviceAccountName"] == "jenkins-agent"
     assert {c["name"] for c in pod["spec"]["containers"]} >= {"kaniko", "python"}

@@ -1,4 +1,4 @@
-"""The lazy provider loader (infra_constructs/provider_loader.py and .js).
+"""The lazy provider loader (app_runtime/provider_loader.py and .js).
 
 Both halves, Python and the jsii kernel's JavaScript: a submodule loads on first use, a package
 of another shape loads as shipped, main.py and this test session load lazily, and synth writes
@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from infra_constructs.provider_loader import (
+from app_runtime.provider_loader import (
     EAGER_IMPORTS_MARKER,
     EAGER_PROVIDERS_ENV,
     JAVASCRIPT_LOADER,
@@ -157,7 +157,7 @@ def test_install_does_nothing_when_eager_providers_are_asked_for(monkeypatch):
 # The real provider packages, in a fresh interpreter: this one may have loaded them already.
 REAL_PACKAGES_PROBE = """
 import json, sys
-from infra_constructs import provider_loader
+from app_runtime import provider_loader
 provider_loader.install()
 import cdktf_cdktf_provider_aws as aws, cdktf_cdktf_provider_helm, cdktf_cdktf_provider_kubernetes
 from jsii import _reference_map

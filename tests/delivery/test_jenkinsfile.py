@@ -12,7 +12,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 JENKINSFILE = (REPO_ROOT / "Jenkinsfile").read_text()
 
 
-AGENT_POD_FILE = "ci/jenkins-agent-pod.yaml"
+AGENT_POD_FILE = "jenkins/agent-pod.yaml"
 
 
 def agent_pod():
