@@ -76,7 +76,7 @@ class NodeGroupProps:
 
 
 @dataclass(frozen=True)
-class EksClusterProps:
+class KubernetesClusterProps:
     """Properties of `KubernetesCluster`.
 
     cluster_name: EKS cluster name (required).
@@ -100,13 +100,13 @@ class EksClusterProps:
 
     def __post_init__(self) -> None:
         if not self.node_groups:
-            raise ValueError("EksClusterProps.node_groups: give at least one node group")
+            raise ValueError("KubernetesClusterProps.node_groups: give at least one node group")
         if (
             "0.0.0.0/0" in self.endpoint_public_access_cidrs
             and len(self.endpoint_public_access_cidrs) > 1
         ):
             raise ValueError(
-                "EksClusterProps.endpoint_public_access_cidrs: 0.0.0.0/0 makes the "
+                "KubernetesClusterProps.endpoint_public_access_cidrs: 0.0.0.0/0 makes the "
                 "other CIDRs meaningless; list only the ranges you mean"
             )
 
@@ -129,7 +129,7 @@ class KubernetesCluster(Construct):
     `oidc_provider_arn`, `oidc_issuer_url`, `cluster_security_group_id`, `node_role_arn`.
     """
 
-    def __init__(self, scope: Construct, id: str, *, props: EksClusterProps) -> None:
+    def __init__(self, scope: Construct, id: str, *, props: KubernetesClusterProps) -> None:
         super().__init__(scope, id)
         partition = DataAwsPartition(self, "partition").partition
         account_id = DataAwsCallerIdentity(self, "account").account_id

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from cdktf import Aspects, LocalBackend, S3Backend, TerraformStack
+from collections.abc import Mapping
+from typing import Any
+
+from cdktf import Aspects, LocalBackend, S3Backend, TerraformOutput, TerraformStack
 from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
 from constructs import Construct
 
@@ -66,3 +69,9 @@ class EnvironmentStack(TerraformStack):
             # Relative to the stack's working directory, cdktf.out/stacks/<stack>/.
             LocalBackend(self, path=f"../../../{LOCAL_STATE_DIR}/{config.environment}/{id}.tfstate")
         Aspects.of(self).add(TaggingAspect(name_prefix=config.name_prefix, default_tags=tags))
+
+    def add_outputs(self, outputs: Mapping[str, tuple[Any, str]]) -> None:
+        """One `TerraformOutput` per entry, `{name: (value, description)}`, in the given order:
+        what the next step (a person, a script or another stack) reads after the apply."""
+        for name, (value, description) in outputs.items():
+            TerraformOutput(self, name, value=value, description=description)

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from cdktf import TerraformOutput
 from constructs import Construct
 
 from infra_config import EnvironmentConfig
-from infra_constructs.eks import EksClusterProps, KubernetesCluster, NodeGroupProps
+from infra_constructs.eks import KubernetesCluster, KubernetesClusterProps, NodeGroupProps
 from infra_constructs.network import Network
 from stacks.base import EnvironmentStack, cluster_name
 
@@ -22,7 +21,7 @@ class ClusterStack(EnvironmentStack):
         self.cluster = KubernetesCluster(
             self,
             "eks",
-            props=EksClusterProps(
+            props=KubernetesClusterProps(
                 cluster_name=cluster_name(config),
                 version=settings.version,
                 private_subnet_ids=network.private_subnet_ids,
@@ -53,5 +52,4 @@ class ClusterStack(EnvironmentStack):
             "oidc_provider_arn": (self.cluster.oidc_provider_arn, "IAM OIDC provider, for IRSA."),
             "oidc_issuer_url": (self.cluster.oidc_issuer_url, "OIDC issuer URL, for IRSA."),
         }
-        for name, (value, description) in outputs.items():
-            TerraformOutput(self, name, value=value, description=description)
+        self.add_outputs(outputs)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from cdktf import TerraformOutput
 from constructs import Construct
 
 from infra_config import EnvironmentConfig
@@ -32,16 +31,16 @@ class NetworkStack(EnvironmentStack):
                 flow_log_retention_days=settings.flow_log_retention_days,
             ),
         )
-        TerraformOutput(self, "vpc_id", value=self.network.vpc_id, description="VPC id.")
-        TerraformOutput(
-            self,
-            "private_subnet_ids",
-            value=self.network.private_subnet_ids,
-            description="Private subnet ids, one per AZ (nodes, internal LBs).",
-        )
-        TerraformOutput(
-            self,
-            "public_subnet_ids",
-            value=self.network.public_subnet_ids,
-            description="Public subnet ids, one per AZ (NAT, internet-facing LBs).",
+        self.add_outputs(
+            {
+                "vpc_id": (self.network.vpc_id, "VPC id."),
+                "private_subnet_ids": (
+                    self.network.private_subnet_ids,
+                    "Private subnet ids, one per AZ (nodes, internal LBs).",
+                ),
+                "public_subnet_ids": (
+                    self.network.public_subnet_ids,
+                    "Public subnet ids, one per AZ (NAT, internet-facing LBs).",
+                ),
+            }
         )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from cdktf import TerraformOutput
 from constructs import Construct
 
 from infra_config import EnvironmentConfig
@@ -26,27 +25,23 @@ class RegistryStack(EnvironmentStack):
                 cache_expire_days=settings.cache_expire_days,
             ),
         )
-        TerraformOutput(
-            self,
-            "repository_url",
-            value=self.registry.repository_url,
-            description="Where Jenkins pushes the Django image.",
-        )
-        TerraformOutput(
-            self,
-            "repository_arn",
-            value=self.registry.repository_arn,
-            description="ARN of the image repository, for push policies.",
-        )
-        TerraformOutput(
-            self,
-            "cache_repository_url",
-            value=self.registry.cache_repository_url,
-            description="Kaniko layer cache (--cache-repo).",
-        )
-        TerraformOutput(
-            self,
-            "cache_repository_arn",
-            value=self.registry.cache_repository_arn,
-            description="ARN of the cache repository, for push policies.",
+        self.add_outputs(
+            {
+                "repository_url": (
+                    self.registry.repository_url,
+                    "Where Jenkins pushes the Django image.",
+                ),
+                "repository_arn": (
+                    self.registry.repository_arn,
+                    "ARN of the image repository, for push policies.",
+                ),
+                "cache_repository_url": (
+                    self.registry.cache_repository_url,
+                    "Kaniko layer cache (--cache-repo).",
+                ),
+                "cache_repository_arn": (
+                    self.registry.cache_repository_arn,
+                    "ARN of the cache repository, for push policies.",
+                ),
+            }
         )

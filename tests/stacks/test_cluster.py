@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from infra_constructs.eks import EksClusterProps, NodeGroupProps
+from infra_constructs.eks import KubernetesClusterProps, NodeGroupProps
 from synth_helpers import only_resource, resources
 
 
@@ -181,5 +181,7 @@ def test_node_group_props_reject_unordered_sizes():
 
 
 def test_cluster_props_need_a_node_group():
-    with pytest.raises(ValueError, match="EksClusterProps.node_groups: give at least one"):
-        EksClusterProps(cluster_name="c", version="1.34", private_subnet_ids=["s"], node_groups=())
+    with pytest.raises(ValueError, match="KubernetesClusterProps.node_groups: give at least one"):
+        KubernetesClusterProps(
+            cluster_name="c", version="1.34", private_subnet_ids=["s"], node_groups=()
+        )
