@@ -32,18 +32,20 @@ def main(argv: list[str]) -> int:
         print(f"config error: {error}", file=sys.stderr)
         return 1
     # Only now: importing the app starts cdktf's jsii runtime (Node), seconds of work.
-    from rehearsal.synth import backend_stack_on_s3, synthesize_stacks
+    from rehearsal.synth import backend_stack_on_s3, synthesize
 
     with (
         tempfile.TemporaryDirectory(prefix="rehearsal-") as workdir,
         running_emulator(config.aws.region) as emulator,
     ):
         workdir = Path(workdir)
+        manifest, stacks = synthesize(config, workdir / "synth")
         rehearsal = Rehearsal(
             Terraform(toolchain, workdir),
             emulator,
             workdir,
-            synthesize_stacks(config, workdir / "synth"),
+            manifest,
+            stacks,
             backend_stack_on_s3(config, workdir / "synth-backend-on-s3"),
         )
         print(

@@ -7,10 +7,9 @@ what is missing or wrong. `leftovers` lists what a teardown left behind.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from infra_config import EnvironmentConfig
-from rehearsal.deploy import REHEARSED_STACKS
 from rehearsal.emulator import Emulator
 
 CONTROL_PLANE_LOG_TYPES = {"api", "audit", "authenticator", "controllerManager", "scheduler"}
@@ -111,13 +110,13 @@ def lock_table_fits_the_s3_backend(aws: Emulator, config: EnvironmentConfig) -> 
     )
 
 
-def every_state_is_in_the_bucket(aws: Emulator, config: EnvironmentConfig) -> None:
+def every_state_is_in_the_bucket(
+    aws: Emulator, config: EnvironmentConfig, stack_names: Iterable[str]
+) -> None:
     """Each rehearsed stack's state, the backend's own included, is an object in the bucket."""
     listing = aws.client("s3").list_objects_v2(Bucket=config.state.bucket)
     keys = {item["Key"] for item in listing.get("Contents", [])}
-    missing = [
-        key for key in (_state_key(config, name) for name in REHEARSED_STACKS) if key not in keys
-    ]
+    missing = [key for key in (_state_key(config, name) for name in stack_names) if key not in keys]
     _expect(not missing, f"state bucket {config.state.bucket}: no state object {missing}")
 
 
@@ -441,7 +440,6 @@ def irsa_trusts_the_cluster_issuer(aws: Emulator, config: EnvironmentConfig) -> 
 PROMISES: tuple[Callable[[Emulator, EnvironmentConfig], None], ...] = (
     state_bucket_is_hardened,
     lock_table_fits_the_s3_backend,
-    every_state_is_in_the_bucket,
     vpc_spans_the_configured_zones,
     private_subnets_reach_the_internet_through_nat,
     vpc_flow_logs_go_to_a_bounded_log_group,

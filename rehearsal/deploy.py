@@ -10,20 +10,37 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
+from deployment.order import StackGraph, Waves
 from rehearsal.copies import rehearsal_copy
 from rehearsal.emulator import Emulator
 from rehearsal.terraform import Terraform
 
-REHEARSED_STACKS = ("backend", "network", "registry", "cluster")
-"""Every stack but `platform`: its helm and kubernetes providers need a real cluster (and are
-not in the provider mirror)."""
+BOOTSTRAP_STACK = "backend"
+"""The stack that creates the state bucket: applied first on local state, destroyed last."""
 
-DEPLOY_WAVES = (("backend",), ("network", "registry"), ("cluster",))
-"""README "Deploying": backend first (bootstrap), then each stack once its dependencies are up;
-the stacks of one wave are independent and run side by side, as `cdktf deploy` runs them."""
+EMULATED_PROVIDERS = frozenset({"aws"})
+"""What the rehearsal can run: the AWS provider, against the emulator. A stack that needs any
+other provider (platform: helm and kubernetes want a real cluster, and are not in the provider
+mirror) is not rehearsed."""
 
-DESTROY_WAVES = (("cluster", "registry"), ("network",), ("backend",))
-"""Teardown: each stack once nothing that depends on it is left; the backend last."""
+
+def rehearsed_graph(manifest: dict, stacks: dict[str, dict]) -> StackGraph:
+    """The stacks the rehearsal applies (those using only `EMULATED_PROVIDERS`), with the
+    dependencies main.py declares (`deployment.order`). Refused unless every one of them
+    depends on `BOOTSTRAP_STACK`, which must come first and go last."""
+    rehearsed = [
+        name
+        for name, stack in stacks.items()
+        if set(stack.get("provider", {})) <= EMULATED_PROVIDERS
+    ]
+    graph = StackGraph.from_manifest(manifest).only(rehearsed)
+    if graph.deploy_waves()[0] != (BOOTSTRAP_STACK,):
+        raise RehearsalFailure(
+            f"every rehearsed stack must depend on {BOOTSTRAP_STACK!r} (it creates the state "
+            f"bucket); the first deploy wave is {graph.deploy_waves()[0]}"
+        )
+    return graph
+
 
 PLAN_NO_CHANGES, PLAN_CHANGES = 0, 2
 """Exit codes of `terraform plan -detailed-exitcode`."""
@@ -42,9 +59,10 @@ class RehearsalFailure(Exception):
 class Rehearsal:
     """Rehearsal copies of one environment's stacks in `workdir`, and the steps that run them.
 
-    `stacks` are the stacks as synthesized (backend on local state, as shipped);
+    `manifest` and `stacks` are the app as synthesized (backend on local state, as shipped);
     `backend_on_s3` is the backend stack synthesized with `state.backend_stack_state: s3`,
-    the configuration its state is migrated with (README step 2).
+    the configuration its state is migrated with (README step 2). The stacks rehearsed and
+    their order come from `rehearsed_graph`.
     """
 
     def __init__(
@@ -52,6 +70,7 @@ class Rehearsal:
         terraform: Terraform,
         emulator: Emulator,
         workdir: Path,
+        manifest: dict,
         stacks: dict[str, dict],
         backend_on_s3: dict,
     ) -> None:
@@ -60,7 +79,13 @@ class Rehearsal:
         self.state_dir = workdir / "state"
         self.state_dir.mkdir()
         self.stacks_dir = workdir / "stacks"
-        self._copies = {name: self._copy(stacks[name]) for name in REHEARSED_STACKS}
+        graph = rehearsed_graph(manifest, stacks)
+        self.deploy_waves: Waves = graph.deploy_waves()
+        """Waves of stacks to apply, `(BOOTSTRAP_STACK,)` first."""
+        self.destroy_waves: Waves = graph.destroy_waves()
+        """Waves of stacks to destroy, `(BOOTSTRAP_STACK,)` last."""
+        self.stack_names = graph.deploy_order()
+        self._copies = {name: self._copy(stacks[name]) for name in self.stack_names}
         self._backend_on_s3 = self._copy(backend_on_s3)
         for name, stack in self._copies.items():
             self.stack_dir(name).mkdir(parents=True)
@@ -112,7 +137,7 @@ class Rehearsal:
 
     def deploy_the_rest(self) -> None:
         """README step 3: every stack after the backend, wave by wave."""
-        for wave in DEPLOY_WAVES[1:]:
+        for wave in self.deploy_waves[1:]:
             self._side_by_side(self._apply, wave)
 
     def _apply(self, name: str) -> None:
@@ -239,7 +264,7 @@ class Rehearsal:
 
     def destroy_all(self) -> None:
         """Every stack, wave by wave; the backend by `teardown_backend`."""
-        for wave in DESTROY_WAVES[:-1]:
+        for wave in self.destroy_waves[:-1]:
             self._side_by_side(self._destroy, wave)
         self.teardown_backend()
 

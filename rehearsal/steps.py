@@ -10,8 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from infra_config import EnvironmentConfig
-from rehearsal.checks import PROMISES, leftovers
-from rehearsal.deploy import DEPLOY_WAVES, Rehearsal, RehearsalFailure
+from rehearsal.checks import PROMISES, every_state_is_in_the_bucket, leftovers
+from rehearsal.deploy import Rehearsal, RehearsalFailure
 from rehearsal.drift import drift, known_emulator_drift
 
 LOCKED_STACK = "network"
@@ -30,7 +30,7 @@ class Step:
 
 def _second_plans(rehearsal: Rehearsal, config: EnvironmentConfig) -> None:
     """Every stack after the backend (whose own second plan is part of the migration)."""
-    names = tuple(name for wave in DEPLOY_WAVES[1:] for name in wave)
+    names = tuple(name for wave in rehearsal.deploy_waves[1:] for name in wave)
     for name, plan in rehearsal.planned_changes_of(names).items():
         found, known = drift(plan), known_emulator_drift(rehearsal.copy_of(name))
         if found != known:
@@ -76,16 +76,22 @@ STEPS = (
         lambda rehearsal, config: rehearsal.migrate_backend_state(),
     ),
     Step(
-        "deploy network+registry, then cluster, on the S3 backend",
+        "deploy the other stacks wave by wave in dependency order, on the S3 backend",
         lambda rehearsal, config: rehearsal.deploy_the_rest(),
     ),
     *(Step(f"promise: {promise.__name__}", _check(promise)) for promise in PROMISES),
+    Step(
+        "promise: every_state_is_in_the_bucket",
+        lambda rehearsal, config: every_state_is_in_the_bucket(
+            rehearsal.emulator, config, rehearsal.stack_names
+        ),
+    ),
     Step("second plans change nothing but the emulator's known drift", _second_plans),
     Step(f"a run holding the {LOCKED_STACK} lock refuses a second run", _held_lock),
     Step("an S3 lockfile alone refuses a run", _planted_lock("s3-lockfile")),
     Step("a DynamoDB lock item alone refuses a run", _planted_lock("dynamodb")),
     Step(
-        "destroy cluster+registry, network, then backend (state back to local)",
+        "destroy wave by wave in reverse dependency order, backend last (state back to local)",
         lambda rehearsal, config: rehearsal.destroy_all(),
     ),
     Step("nothing is left behind", _nothing_left),

@@ -41,6 +41,7 @@ def run(toolchain, dev):
             Terraform(toolchain, workdir),
             emulator,
             workdir,
+            dev.manifest,
             dev.stacks,
             backend_stack_on_s3(config, workdir / "synth-backend-on-s3"),
         )

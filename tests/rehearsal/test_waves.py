@@ -1,44 +1,43 @@
-"""The rehearsal's deploy and teardown order agrees with the dependencies main.py declares."""
+"""The rehearsal applies every stack it can emulate, in the order deployment.order derives."""
 
 from __future__ import annotations
 
-from rehearsal.deploy import DEPLOY_WAVES, DESTROY_WAVES, REHEARSED_STACKS
+import copy
 
-NOT_REHEARSED = {"platform"}
+import pytest
 
-
-def dependencies(dev) -> dict[str, set[str]]:
-    return {name: set(stack["dependencies"]) for name, stack in dev.manifest["stacks"].items()}
-
-
-def test_every_stack_but_platform_is_rehearsed_once(dev):
-    assert set(REHEARSED_STACKS) == set(dev.manifest["stacks"]) - NOT_REHEARSED
-    for waves in (DEPLOY_WAVES, DESTROY_WAVES):
-        names = [name for wave in waves for name in wave]
-        assert sorted(names) == sorted(REHEARSED_STACKS)
+from deployment.order import StackGraph
+from rehearsal.deploy import BOOTSTRAP_STACK, RehearsalFailure, rehearsed_graph
 
 
-def test_a_stack_deploys_after_everything_it_depends_on(dev):
+def test_every_stack_using_only_the_aws_provider_is_rehearsed(dev):
+    graph = rehearsed_graph(dev.manifest, dev.stacks)
+    aws_only = {name for name, stack in dev.stacks.items() if set(stack["provider"]) == {"aws"}}
+    assert set(graph.dependencies) == aws_only
+    # The platform stack needs a real cluster (helm and kubernetes providers): not rehearsed.
+    assert "platform" in dev.stacks
+    assert "platform" not in graph.dependencies
+
+
+def test_the_rehearsal_order_is_the_app_order_without_the_platform(dev):
+    full = StackGraph.from_manifest(dev.manifest)
+    graph = rehearsed_graph(dev.manifest, dev.stacks)
+    assert graph == full.only(set(full.dependencies) - {"platform"})
     deployed: set[str] = set()
-    for wave in DEPLOY_WAVES:
+    for wave in graph.deploy_waves():
         for name in wave:
-            assert dependencies(dev)[name] <= deployed, name
+            assert graph.dependencies[name] <= deployed, name
         deployed.update(wave)
 
 
-def test_a_stack_is_destroyed_after_everything_that_depends_on_it(dev):
-    destroyed: set[str] = set()
-    for wave in DESTROY_WAVES:
-        for name in wave:
-            dependents = {
-                other
-                for other, needs in dependencies(dev).items()
-                if name in needs and other not in NOT_REHEARSED
-            }
-            assert dependents <= destroyed, name
-        destroyed.update(wave)
+def test_the_backend_comes_first_and_goes_last(dev):
+    graph = rehearsed_graph(dev.manifest, dev.stacks)
+    assert graph.deploy_waves()[0] == (BOOTSTRAP_STACK,)
+    assert graph.destroy_waves()[-1] == (BOOTSTRAP_STACK,)
 
 
-def test_the_backend_comes_first_and_goes_last():
-    assert DEPLOY_WAVES[0] == ("backend",)
-    assert DESTROY_WAVES[-1] == ("backend",)
+def test_a_stack_that_does_not_need_the_backend_is_refused(dev):
+    manifest = copy.deepcopy(dev.manifest)
+    manifest["stacks"]["registry"]["dependencies"] = []
+    with pytest.raises(RehearsalFailure, match="every rehearsed stack must depend on 'backend'"):
+        rehearsed_graph(manifest, dev.stacks)
