@@ -31,7 +31,7 @@ PY_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.package-lock.json
 PG_STAMP := $(VENV)/.postgresql
 
-.PHONY: setup synth test test-django policy clean snapshot-update bench rehearse lint fix
+.PHONY: setup synth test test-django policy clean snapshot-update bench rehearse lint fix docs
 
 setup: $(PY_STAMP) $(NODE_STAMP)
 
@@ -79,6 +79,10 @@ test: setup $(PG_STAMP) lint policy
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+
+# README's configuration table from the config model's field descriptions (tests check it).
+docs: setup
+	$(PY) -m infra_config.docs
 
 # Apply ruff's safe fixes and formatting; review the diff.
 fix: setup
