@@ -7,6 +7,7 @@ A uniquely named module: other test folders have conftest.py files of their own,
 from __future__ import annotations
 
 import copy
+import functools
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,8 +16,33 @@ import yaml
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHIPPED_ENVIRONMENTS = ("dev", "prod")
-STACK_NAMES = ("backend", "network", "registry", "cluster", "platform")
-"""Every stack main.py builds; a new stack must be added here (and gets a snapshot)."""
+
+
+@functools.cache
+def app_stacks() -> dict[str, frozenset[str]]:
+    """Every stack main.py builds (for dev), by name in build order, with the providers it
+    configures ("aws", "helm", ...): derived from the app itself, built but not synthesized.
+    A new stack in main.py is therefore tested (and needs a snapshot) without a list to edit."""
+    from cdktf import TerraformProvider, TerraformStack
+
+    from infra_config import load_config
+    from main import build_app
+
+    app = build_app(load_config("dev"))
+    return {
+        stack.node.id: frozenset(
+            child.terraform_resource_type
+            for child in stack.node.children
+            if isinstance(child, TerraformProvider)
+        )
+        for stack in app.node.children
+        if isinstance(stack, TerraformStack)
+    }
+
+
+def stack_names() -> tuple[str, ...]:
+    """Every stack main.py builds, in build order."""
+    return tuple(app_stacks())
 
 
 @dataclass(frozen=True)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from synth_helpers import SHIPPED_ENVIRONMENTS, STACK_NAMES
+from synth_helpers import SHIPPED_ENVIRONMENTS, stack_names
 
-REMOTE_STACKS = [name for name in STACK_NAMES if name != "backend"]
+REMOTE_STACKS = [name for name in stack_names() if name != "backend"]
 
 
 @pytest.mark.parametrize("environment", SHIPPED_ENVIRONMENTS)

@@ -10,7 +10,7 @@ import sys
 import pytest
 import yaml
 
-from synth_helpers import REPO_ROOT, STACK_NAMES, set_path, shipped_config
+from synth_helpers import REPO_ROOT, set_path, shipped_config, stack_names
 
 
 def make_synth(environment: str, out, config_dir=None) -> subprocess.CompletedProcess:
@@ -106,8 +106,8 @@ def test_make_synth_runs_the_real_cdktf_cli(tmp_path, prod):
     assert "synthesized environment 'prod'" in result.stdout
     assert "end-of-life" not in result.stdout + result.stderr, "jsii ran on an unsupported Node"
     manifest = json.loads((out / "manifest.json").read_text())
-    assert sorted(manifest["stacks"]) == sorted(STACK_NAMES)
-    for name in STACK_NAMES:
+    assert sorted(manifest["stacks"]) == sorted(stack_names())
+    for name in stack_names():
         written = json.loads((out / "stacks" / name / "cdk.tf.json").read_text())
         assert written == prod.stacks[name]
     assert not (tmp_path / "cdktf.out.next").exists()
