@@ -12,6 +12,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from deployment.sequence import Report
 from infra_config import DEFAULT_ENVIRONMENT, ConfigError, load_config
 from rehearsal.deploy import Rehearsal
 from rehearsal.emulator import running_emulator
@@ -48,6 +49,7 @@ def main(argv: list[str]) -> int:
             stacks,
             backend_stack_on_s3(config, workdir / "synth-backend-on-s3"),
         )
+        rehearsal.report = Report(sys.stdout)
         print(
             f"rehearsing '{environment}' against {emulator.endpoint} with hashicorp/aws "
             f"{toolchain.aws_provider_version} from {toolchain.plugin_mirror}",

@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
-from deployment.order import StackGraph, Waves
+from botocore.exceptions import ClientError
+
+from deployment.order import StackGraph
+from deployment.sequence import BOOTSTRAP_STACK, BackendState, Report
 from rehearsal.copies import rehearsal_copy
 from rehearsal.emulator import Emulator
 from rehearsal.terraform import Terraform
-
-BOOTSTRAP_STACK = "backend"
-"""The stack that creates the state bucket: applied first on local state, destroyed last."""
 
 EMULATED_PROVIDERS = frozenset({"aws"})
 """What the rehearsal can run: the AWS provider, against the emulator. A stack that needs any
@@ -26,20 +27,13 @@ mirror) is not rehearsed."""
 
 def rehearsed_graph(manifest: dict, stacks: dict[str, dict]) -> StackGraph:
     """The stacks the rehearsal applies (those using only `EMULATED_PROVIDERS`), with the
-    dependencies main.py declares (`deployment.order`). Refused unless every one of them
-    depends on `BOOTSTRAP_STACK`, which must come first and go last."""
+    dependencies main.py declares (`deployment.order`)."""
     rehearsed = [
         name
         for name, stack in stacks.items()
         if set(stack.get("provider", {})) <= EMULATED_PROVIDERS
     ]
-    graph = StackGraph.from_manifest(manifest).only(rehearsed)
-    if graph.deploy_waves()[0] != (BOOTSTRAP_STACK,):
-        raise RehearsalFailure(
-            f"every rehearsed stack must depend on {BOOTSTRAP_STACK!r} (it creates the state "
-            f"bucket); the first deploy wave is {graph.deploy_waves()[0]}"
-        )
-    return graph
+    return StackGraph.from_manifest(manifest).only(rehearsed)
 
 
 PLAN_NO_CHANGES, PLAN_CHANGES = 0, 2
@@ -57,7 +51,9 @@ class RehearsalFailure(Exception):
 
 
 class Rehearsal:
-    """Rehearsal copies of one environment's stacks in `workdir`, and the steps that run them.
+    """Rehearsal copies of one environment's stacks in `workdir`, and what runs them: the
+    `deployment.sequence.Executor` that `make deploy` and `make destroy` also drive (there with
+    the cdktf CLI against AWS, here with terraform against the emulator), plus plans and locks.
 
     `manifest` and `stacks` are the app as synthesized (backend on local state, as shipped);
     `backend_on_s3` is the backend stack synthesized with `state.backend_stack_state: s3`,
@@ -79,12 +75,10 @@ class Rehearsal:
         self.state_dir = workdir / "state"
         self.state_dir.mkdir()
         self.stacks_dir = workdir / "stacks"
-        graph = rehearsed_graph(manifest, stacks)
-        self.deploy_waves: Waves = graph.deploy_waves()
-        """Waves of stacks to apply, `(BOOTSTRAP_STACK,)` first."""
-        self.destroy_waves: Waves = graph.destroy_waves()
-        """Waves of stacks to destroy, `(BOOTSTRAP_STACK,)` last."""
-        self.stack_names = graph.deploy_order()
+        self.graph = rehearsed_graph(manifest, stacks)
+        self.stack_names = self.graph.deploy_order()
+        self.report = Report(io.StringIO())
+        """Where the sequence reports its steps (`python -m rehearsal` prints them)."""
         self._copies = {name: self._copy(stacks[name]) for name in self.stack_names}
         self._backend_on_s3 = self._copy(backend_on_s3)
         for name, stack in self._copies.items():
@@ -94,7 +88,7 @@ class Rehearsal:
     @property
     def local_backend_state(self) -> Path:
         """Where the backend stack keeps its state before the migration and for the teardown."""
-        return Path(self._copies["backend"]["terraform"]["backend"]["local"]["path"])
+        return Path(self._copies[BOOTSTRAP_STACK]["terraform"]["backend"]["local"]["path"])
 
     @property
     def state_bucket(self) -> str:
@@ -106,7 +100,7 @@ class Rehearsal:
 
     def state_key(self, name: str) -> str:
         """Object key of stack `name`'s state in the state bucket."""
-        stack = self._backend_on_s3 if name == "backend" else self._copies[name]
+        stack = self._backend_on_s3 if name == BOOTSTRAP_STACK else self._copies[name]
         return stack["terraform"]["backend"]["s3"]["key"]
 
     def stack_dir(self, name: str) -> Path:
@@ -116,33 +110,73 @@ class Rehearsal:
         """The rehearsal copy of stack `name` (the backend's: on local state)."""
         return self._copies[name]
 
-    # Deploy --------------------------------------------------------------------------------
+    # The sequence's executor (deployment.sequence.Executor) ------------------------------
 
-    def bootstrap_backend(self) -> None:
-        """README step 1: apply the backend stack on local state."""
-        self._apply("backend")
+    parallel_waves = True
 
-    def migrate_backend_state(self) -> None:
-        """README step 2: move the backend's state into its bucket; delete the local file
-        once a plan on the S3 backend shows no changes."""
-        self._write("backend", self._backend_on_s3)
-        self.terraform.run(self.stack_dir("backend"), "init", "-migrate-state", "-force-copy")
-        plan = self.plan("backend")
-        if plan.returncode != PLAN_NO_CHANGES:
-            raise RehearsalFailure(
-                f"backend: plan after the state migration is not empty:\n"
-                f"{plan.stdout[-4000:]}{plan.stderr[-2000:]}"
-            )
-        self.local_backend_state.unlink()
+    def backend_state(self) -> BackendState:
+        """LOCAL while the local state file holds resources, else S3 while the bucket holds
+        the backend's state object, else ABSENT."""
+        local = self.local_backend_state
+        if local.exists() and json.loads(local.read_text() or "{}").get("resources"):
+            return BackendState.LOCAL
+        try:
+            self.state_version(BOOTSTRAP_STACK)
+        except ClientError:  # no bucket, or no object in it
+            return BackendState.ABSENT
+        return BackendState.S3
 
-    def deploy_the_rest(self) -> None:
-        """README step 3: every stack after the backend, wave by wave."""
-        for wave in self.deploy_waves[1:]:
-            self._side_by_side(self._apply, wave)
+    def apply_backend(self, on: BackendState) -> None:
+        self._write(BOOTSTRAP_STACK, self._backend_copy(on))
+        self.terraform.run(self.stack_dir(BOOTSTRAP_STACK), "init", "-reconfigure")
+        self.terraform.run(self.stack_dir(BOOTSTRAP_STACK), "apply", "-auto-approve")
 
-    def _apply(self, name: str) -> None:
+    def migrate_backend(self, to: BackendState) -> None:
+        """To S3: the state copied into the bucket, then the local file deleted once a plan on
+        the S3 backend shows no changes. To LOCAL: copied back (the bucket keeps its object
+        until it is emptied)."""
+        self._write(BOOTSTRAP_STACK, self._backend_copy(to))
+        directory = self.stack_dir(BOOTSTRAP_STACK)
+        self.terraform.run(directory, "init", "-migrate-state", "-force-copy")
+        if to is BackendState.S3:
+            plan = self.plan(BOOTSTRAP_STACK)
+            if plan.returncode != PLAN_NO_CHANGES:
+                raise RehearsalFailure(
+                    f"{BOOTSTRAP_STACK}: plan after the state migration is not empty:\n"
+                    f"{plan.stdout[-4000:]}{plan.stderr[-2000:]}"
+                )
+            self.local_backend_state.unlink()
+
+    def apply(self, name: str) -> None:
         self.terraform.run(self.stack_dir(name), "init")
         self.terraform.run(self.stack_dir(name), "apply", "-auto-approve")
+
+    def clean_up_before_destroy(self, name: str) -> None:
+        """Nothing runs in the emulator that creates resources outside Terraform."""
+
+    def destroy(self, name: str) -> None:
+        self.terraform.run(self.stack_dir(name), "destroy", "-auto-approve")
+
+    def empty_state_bucket(self) -> None:
+        """Every version of every object: S3 refuses to delete a bucket that holds any."""
+        s3 = self.emulator.client("s3")
+        try:
+            pages = list(
+                s3.get_paginator("list_object_versions").paginate(Bucket=self.state_bucket)
+            )
+        except s3.exceptions.NoSuchBucket:
+            return
+        for page in pages:
+            for version in page.get("Versions", []) + page.get("DeleteMarkers", []):
+                s3.delete_object(
+                    Bucket=self.state_bucket, Key=version["Key"], VersionId=version["VersionId"]
+                )
+
+    def destroy_backend(self) -> None:
+        self.destroy(BOOTSTRAP_STACK)
+
+    def _backend_copy(self, on: BackendState) -> dict:
+        return self._backend_on_s3 if on is BackendState.S3 else self._copies[BOOTSTRAP_STACK]
 
     # Plans and locks -----------------------------------------------------------------------
 
@@ -260,42 +294,7 @@ class Rehearsal:
             else:
                 dynamodb.delete_item(TableName=self.lock_table, Key=lock_id)
 
-    # Teardown ------------------------------------------------------------------------------
-
-    def destroy_all(self) -> None:
-        """Every stack, wave by wave; the backend by `teardown_backend`."""
-        for wave in self.destroy_waves[:-1]:
-            self._side_by_side(self._destroy, wave)
-        self.teardown_backend()
-
-    def teardown_backend(self) -> None:
-        """The bootstrap in reverse: state back to local, bucket emptied, stack destroyed.
-
-        The bucket cannot be destroyed while it holds the state of the run destroying it, and
-        S3 refuses to delete a bucket with objects (every version of every stack's state).
-        """
-        self._write("backend", self._copies["backend"])
-        self.terraform.run(self.stack_dir("backend"), "init", "-migrate-state", "-force-copy")
-        self._empty_state_bucket()
-        self._destroy("backend")
-
-    def _destroy(self, name: str) -> None:
-        self.terraform.run(self.stack_dir(name), "destroy", "-auto-approve")
-
-    def _empty_state_bucket(self) -> None:
-        s3 = self.emulator.client("s3")
-        for page in s3.get_paginator("list_object_versions").paginate(Bucket=self.state_bucket):
-            for version in page.get("Versions", []) + page.get("DeleteMarkers", []):
-                s3.delete_object(
-                    Bucket=self.state_bucket, Key=version["Key"], VersionId=version["VersionId"]
-                )
-
     # Helpers -------------------------------------------------------------------------------
-
-    def _side_by_side(self, step: Callable[[str], None], names: tuple[str, ...]) -> None:
-        with ThreadPoolExecutor(max_workers=len(names)) as pool:
-            for future in [pool.submit(step, name) for name in names]:
-                future.result()
 
     def _copy(self, stack: dict) -> dict:
         return rehearsal_copy(

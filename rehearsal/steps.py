@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from deployment.sequence import BOOTSTRAP_STACK, deploy, destroy
 from infra_config import EnvironmentConfig
 from rehearsal.checks import PROMISES, every_state_is_in_the_bucket, leftovers
 from rehearsal.deploy import Rehearsal, RehearsalFailure
@@ -30,7 +31,7 @@ class Step:
 
 def _second_plans(rehearsal: Rehearsal, config: EnvironmentConfig) -> None:
     """Every stack after the backend (whose own second plan is part of the migration)."""
-    names = tuple(name for wave in rehearsal.deploy_waves[1:] for name in wave)
+    names = tuple(name for name in rehearsal.stack_names if name != BOOTSTRAP_STACK)
     for name, plan in rehearsal.planned_changes_of(names).items():
         found, known = drift(plan), known_emulator_drift(rehearsal.copy_of(name))
         if found != known:
@@ -66,18 +67,30 @@ def _nothing_left(rehearsal: Rehearsal, config: EnvironmentConfig) -> None:
         raise RehearsalFailure(f"left behind: {'; '.join(left)}")
 
 
+def _deploy(rehearsal: Rehearsal, config: EnvironmentConfig) -> None:
+    deploy(rehearsal.graph, rehearsal, rehearsal.report)
+
+
+def _redeploy(rehearsal: Rehearsal, config: EnvironmentConfig) -> None:
+    """Run again with the backend's state in its bucket: no bootstrap, no migration."""
+    done = len(rehearsal.report.done)
+    deploy(rehearsal.graph, rehearsal, rehearsal.report)
+    if "backend: apply on its own bucket" not in rehearsal.report.done[done:]:
+        raise RehearsalFailure(
+            f"the second deploy did not find the backend's state in its bucket: "
+            f"{rehearsal.report.done[done:]}"
+        )
+
+
+def _destroy(rehearsal: Rehearsal, config: EnvironmentConfig) -> None:
+    destroy(rehearsal.graph, rehearsal, rehearsal.report, including_backend=True)
+
+
 STEPS = (
     Step(
-        "bootstrap: apply backend on local state",
-        lambda rehearsal, config: rehearsal.bootstrap_backend(),
-    ),
-    Step(
-        "migrate the backend's state into its bucket, plan shows no changes",
-        lambda rehearsal, config: rehearsal.migrate_backend_state(),
-    ),
-    Step(
-        "deploy the other stacks wave by wave in dependency order, on the S3 backend",
-        lambda rehearsal, config: rehearsal.deploy_the_rest(),
+        "deploy from nothing (deployment.sequence): bootstrap the backend on local state, "
+        "migrate its state into its bucket, the other stacks wave by wave",
+        _deploy,
     ),
     *(Step(f"promise: {promise.__name__}", _check(promise)) for promise in PROMISES),
     Step(
@@ -87,12 +100,14 @@ STEPS = (
         ),
     ),
     Step("second plans change nothing but the emulator's known drift", _second_plans),
+    Step("a second deploy resumes from the bucket: no bootstrap, no migration", _redeploy),
     Step(f"a run holding the {LOCKED_STACK} lock refuses a second run", _held_lock),
     Step("an S3 lockfile alone refuses a run", _planted_lock("s3-lockfile")),
     Step("a DynamoDB lock item alone refuses a run", _planted_lock("dynamodb")),
     Step(
-        "destroy wave by wave in reverse dependency order, backend last (state back to local)",
-        lambda rehearsal, config: rehearsal.destroy_all(),
+        "destroy (deployment.sequence): reverse dependency order, the backend last "
+        "(state back to local, bucket emptied)",
+        _destroy,
     ),
     Step("nothing is left behind", _nothing_left),
 )

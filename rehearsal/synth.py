@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from deployment.sequence import BOOTSTRAP_STACK
 from infra_config import EnvironmentConfig
 from main import build_app
 
@@ -24,4 +25,4 @@ def backend_stack_on_s3(config: EnvironmentConfig, outdir: Path) -> dict:
     """The backend stack as README step 2 synthesizes it, `state.backend_stack_state: s3`."""
     state = config.state.model_copy(update={"backend_stack_state": "s3"})
     _, stacks = synthesize(config.model_copy(update={"state": state}), outdir)
-    return stacks["backend"]
+    return stacks[BOOTSTRAP_STACK]

@@ -7,7 +7,8 @@ import copy
 import pytest
 
 from deployment.order import StackGraph
-from rehearsal.deploy import BOOTSTRAP_STACK, RehearsalFailure, rehearsed_graph
+from deployment.sequence import BOOTSTRAP_STACK, SequenceError, deploy
+from rehearsal.deploy import rehearsed_graph
 
 
 def test_every_stack_using_only_the_aws_provider_is_rehearsed(dev):
@@ -36,8 +37,9 @@ def test_the_backend_comes_first_and_goes_last(dev):
     assert graph.destroy_waves()[-1] == (BOOTSTRAP_STACK,)
 
 
-def test_a_stack_that_does_not_need_the_backend_is_refused(dev):
+def test_a_stack_that_does_not_need_the_backend_is_refused_before_anything_runs(dev):
     manifest = copy.deepcopy(dev.manifest)
     manifest["stacks"]["registry"]["dependencies"] = []
-    with pytest.raises(RehearsalFailure, match="every rehearsed stack must depend on 'backend'"):
-        rehearsed_graph(manifest, dev.stacks)
+    graph = rehearsed_graph(manifest, dev.stacks)
+    with pytest.raises(SequenceError, match="every stack must depend on 'backend'"):
+        deploy(graph, executor=None, report=None)  # refused before the executor is used
