@@ -1,11 +1,17 @@
-"""Argo CD chart values, and the Argo CD Application (and AppProject) of the Django chart."""
+"""The Argo CD add-on, and the Argo CD Application (and AppProject) of the Django chart: each
+its namespace, its pinned chart and its values."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from infra_constructs.helm_addon import HelmChart
+from cdktf import ITerraformDependable
+from constructs import Construct
+
+from infra_constructs.addon import pod_security_namespace
+from infra_constructs.helm_addon import HelmAddon, HelmAddonProps, HelmChart
 
 ARGO_CD_CHART = HelmChart(name="argo-cd", repository="https://argoproj.github.io/argo-helm")
 ARGOCD_APPS_CHART = HelmChart(name="argocd-apps", repository="https://argoproj.github.io/argo-helm")
@@ -113,3 +119,92 @@ def argocd_apps_values(props: ApplicationProps) -> dict[str, Any]:
         "projects": {props.name: {**metadata, **project_spec(props)}},
         "applications": {props.name: {**metadata, **application_spec(props)}},
     }
+
+
+ARGOCD_RELEASE_NAME = "argocd"
+"""Helm release of Argo CD: its Services are named after it (`argocd-server`)."""
+
+
+@dataclass(frozen=True)
+class ArgoCdAddonProps:
+    """Properties of `ArgoCdAddon`.
+
+    version: exact `argo-cd` chart version (required).
+    namespace: Argo CD's namespace (required); Pod Security `baseline` enforced, `restricted`
+        warned and audited.
+    values: UI exposure and admin switch (default: port-forward only, admin on).
+    """
+
+    version: str
+    namespace: str
+    values: ArgoCdValuesProps = ArgoCdValuesProps()
+
+
+class ArgoCdAddon:
+    """Namespace and the pinned argo-cd chart (release `ARGOCD_RELEASE_NAME`).
+    After `deploy`: `release`."""
+
+    def __init__(self, *, props: ArgoCdAddonProps) -> None:
+        self.props = props
+
+    def deploy(self, scope: Construct) -> HelmAddon:
+        props = self.props
+        namespace = pod_security_namespace(scope, props.namespace, enforce="baseline")
+        self.release = HelmAddon(
+            scope,
+            "argocd",
+            props=HelmAddonProps(
+                chart=ARGO_CD_CHART,
+                version=props.version,
+                release_name=ARGOCD_RELEASE_NAME,
+                namespace=props.namespace,
+                values=argocd_values(props.values),
+                depends_on=(namespace,),
+            ),
+        )
+        return self.release
+
+
+@dataclass(frozen=True)
+class ArgoCdApplicationProps:
+    """Properties of `ArgoCdApplication`.
+
+    version: exact `argocd-apps` chart version (required).
+    application: the Application and its AppProject (required); its `destination_namespace`
+        is created here with Pod Security `restricted` enforced.
+    depends_on: what must exist first, at least Argo CD's release (its CRDs) (default none).
+    construct_id: construct id of the release (default `application`); fixed once deployed,
+        since a new id replaces the release, and with it (finalizer) everything it deployed.
+    """
+
+    version: str
+    application: ApplicationProps
+    depends_on: Sequence[ITerraformDependable] = ()
+    construct_id: str = "application"
+
+
+class ArgoCdApplication:
+    """The app's namespace and the argocd-apps release `<name>-application` in Argo CD's
+    namespace. After `deploy`: `release`."""
+
+    def __init__(self, *, props: ArgoCdApplicationProps) -> None:
+        self.props = props
+
+    def deploy(self, scope: Construct) -> HelmAddon:
+        application = self.props.application
+        namespace = pod_security_namespace(
+            scope, application.destination_namespace, enforce="restricted"
+        )
+        self.release = HelmAddon(
+            scope,
+            self.props.construct_id,
+            props=HelmAddonProps(
+                chart=ARGOCD_APPS_CHART,
+                version=self.props.version,
+                release_name=f"{application.name}-application",
+                namespace=application.argocd_namespace,
+                values=argocd_apps_values(application),
+                depends_on=(*self.props.depends_on, namespace),
+            ),
+        )
+        return self.release

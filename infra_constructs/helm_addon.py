@@ -11,7 +11,7 @@ from cdktf import ITerraformDependable
 from cdktf_cdktf_provider_helm.release import Release
 from constructs import Construct
 
-from infra_constructs.chart_values import deep_merge, values_yaml
+from infra_constructs.chart_values import values_yaml
 
 _SEMVER = re.compile(r"^\d+\.\d+\.\d+$")
 _LITERAL_TEMPLATE = re.compile(r"\$\{(?!TfToken\[)")
@@ -35,8 +35,6 @@ class HelmAddonProps:
         Security, so the release does not create it).
     release_name: Helm release name (default: the chart name).
     values: the add-on's values as plain data (default none).
-    overrides: values deep-merged over `values` (default none): mappings merge key by key,
-        anything else replaces.
     timeout_seconds: how long Terraform waits for the release to become ready (default 900).
     depends_on: what must exist before the release (default nothing).
     """
@@ -46,7 +44,6 @@ class HelmAddonProps:
     namespace: str
     release_name: str | None = None
     values: Mapping[str, Any] = field(default_factory=dict)
-    overrides: Mapping[str, Any] = field(default_factory=dict)
     timeout_seconds: int = 900
     depends_on: Sequence[ITerraformDependable] = ()
 
@@ -62,12 +59,12 @@ class HelmAddon(Construct):
     """A `helm_release` of one pinned chart; values are emitted as YAML from typed data.
 
     The release is atomic (a failed install or upgrade rolls back), waits for its resources,
-    and cleans up on failure. Attributes: `release`, `values` (the merged values).
+    and cleans up on failure. Attributes: `release`, `values`.
     """
 
     def __init__(self, scope: Construct, id: str, *, props: HelmAddonProps) -> None:
         super().__init__(scope, id)
-        self.values: dict[str, Any] = deep_merge(props.values, props.overrides)
+        self.values: dict[str, Any] = dict(props.values)
         self.release = Release(
             self,
             "release",

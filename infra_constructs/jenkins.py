@@ -1,11 +1,22 @@
-"""Jenkins chart values: JCasC pipeline job, Kaniko pod template, IRSA agent, no secrets."""
+"""The Jenkins add-on: its namespace, the build pods' IAM role, and the chart with JCasC values
+(pipeline job, Kaniko pod template, IRSA agent, no secrets)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from infra_constructs.helm_addon import HelmChart, values_yaml
+from cdktf import ITerraformDependable
+from cdktf_cdktf_provider_aws.data_aws_iam_openid_connect_provider import (
+    DataAwsIamOpenidConnectProvider,
+)
+from constructs import Construct
+
+from infra_constructs.addon import pod_security_namespace
+from infra_constructs.helm_addon import HelmAddon, HelmAddonProps, HelmChart, values_yaml
+from infra_constructs.iam import policy_json
+from infra_constructs.irsa import IrsaRole, IrsaRoleProps
 
 JENKINS_CHART = HelmChart(name="jenkins", repository="https://charts.jenkins.io")
 AGENT_SERVICE_ACCOUNT = "jenkins-agent"
@@ -15,12 +26,22 @@ AGENT_POD_TEMPLATE = "kaniko"
 GIT_CREDENTIALS_ID = "git-credentials"
 """Jenkins credential id of the Git token; the Jenkinsfile reads it from GIT_CREDENTIALS_ID."""
 
+ECR_PUSH_ACTIONS = (
+    "ecr:BatchCheckLayerAvailability",
+    "ecr:BatchGetImage",
+    "ecr:CompleteLayerUpload",
+    "ecr:GetDownloadUrlForLayer",
+    "ecr:InitiateLayerUpload",
+    "ecr:PutImage",
+    "ecr:UploadLayerPart",
+)
+"""What Kaniko needs to push an image and read and write its layer cache."""
+
 
 @dataclass(frozen=True)
 class JenkinsValuesProps:
     """What the Jenkins values need.
 
-    agent_role_arn: IAM role of the agent service account (IRSA).
     ecr_registry / ecr_repository / ecr_cache_repository: where Kaniko pushes.
     repo_url / branch / jenkinsfile_path / job_name: the pipeline job.
     admin_secret: existing Secret with `jenkins-admin-user` and `jenkins-admin-password`.
@@ -31,7 +52,6 @@ class JenkinsValuesProps:
     agent_pod_yaml: the build pod spec (jenkins/agent-pod.yaml).
     """
 
-    agent_role_arn: str
     ecr_registry: str
     ecr_repository: str
     ecr_cache_repository: str
@@ -49,8 +69,8 @@ class JenkinsValuesProps:
     agent_pod_yaml: str
 
 
-def jenkins_values(props: JenkinsValuesProps) -> dict[str, Any]:
-    """Values of the `jenkins` chart.
+def jenkins_values(props: JenkinsValuesProps, *, agent_role_arn: str) -> dict[str, Any]:
+    """Values of the `jenkins` chart; `agent_role_arn` is the build pods' IAM role (IRSA).
 
     Admin credentials come from an existing Secret; plugins are pinned and their dependencies
     resolved to minimum versions (`installLatestPlugins: false`). JCasC adds the pipeline
@@ -137,7 +157,7 @@ def jenkins_values(props: JenkinsValuesProps) -> dict[str, Any]:
         "serviceAccountAgent": {
             "create": True,
             "name": AGENT_SERVICE_ACCOUNT,
-            "annotations": {"eks.amazonaws.com/role-arn": props.agent_role_arn},
+            "annotations": {"eks.amazonaws.com/role-arn": agent_role_arn},
         },
         "persistence": {
             "enabled": True,
@@ -178,3 +198,83 @@ def _groovy(value: str) -> str:
 
 def _yaml(data: dict[str, Any]) -> str:
     return values_yaml(data)
+
+
+@dataclass(frozen=True)
+class JenkinsAddonProps:
+    """Properties of `JenkinsAddon`.
+
+    version: exact `jenkins` chart version (required).
+    namespace: namespace of controller and build pods (required); created with Pod Security
+        `baseline` enforced (the controller image needs it), `restricted` warned and audited.
+    agent_role_name: IAM role of the build pods (required).
+    oidc_issuer_url: the cluster's OIDC issuer, whose IAM provider the role trusts (required).
+    push_repository_arns: ECR repositories the build pods may push to (required: the image and
+        its layer cache; `ecr:GetAuthorizationToken` cannot be scoped to a repository).
+    values: everything the chart values need (required).
+    depends_on: what must exist before the release, e.g. the default StorageClass of
+        JENKINS_HOME (default nothing).
+    """
+
+    version: str
+    namespace: str
+    agent_role_name: str
+    oidc_issuer_url: str
+    push_repository_arns: tuple[str, ...]
+    values: JenkinsValuesProps
+    depends_on: Sequence[ITerraformDependable] = ()
+
+
+class JenkinsAddon:
+    """Namespace, the build pods' IRSA role (trusting exactly `AGENT_SERVICE_ACCOUNT` in the
+    namespace) with push rights on `push_repository_arns` only, and the pinned chart.
+    After `deploy`: `agent_role` and `release`."""
+
+    def __init__(self, *, props: JenkinsAddonProps) -> None:
+        self.props = props
+
+    def deploy(self, scope: Construct) -> HelmAddon:
+        props = self.props
+        namespace = pod_security_namespace(scope, props.namespace, enforce="baseline")
+        provider = DataAwsIamOpenidConnectProvider(
+            scope, "oidc-provider", url=props.oidc_issuer_url
+        )
+        self.agent_role = IrsaRole(
+            scope,
+            "jenkins-agent-role",
+            props=IrsaRoleProps(
+                role_name=props.agent_role_name,
+                oidc_provider_arn=provider.arn,
+                oidc_issuer_url=props.oidc_issuer_url,
+                namespace=props.namespace,
+                service_account=AGENT_SERVICE_ACCOUNT,
+                inline_policy=policy_json(
+                    [
+                        {
+                            "Sid": "EcrLogin",
+                            "Effect": "Allow",
+                            "Action": "ecr:GetAuthorizationToken",
+                            "Resource": "*",
+                        },
+                        {
+                            "Sid": "PushToProjectRepositories",
+                            "Effect": "Allow",
+                            "Action": list(ECR_PUSH_ACTIONS),
+                            "Resource": list(props.push_repository_arns),
+                        },
+                    ]
+                ),
+            ),
+        )
+        self.release = HelmAddon(
+            scope,
+            "jenkins",
+            props=HelmAddonProps(
+                chart=JENKINS_CHART,
+                version=props.version,
+                namespace=props.namespace,
+                values=jenkins_values(props.values, agent_role_arn=self.agent_role.role_arn),
+                depends_on=(namespace, *props.depends_on),
+            ),
+        )
+        return self.release

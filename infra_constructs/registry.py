@@ -14,6 +14,11 @@ from cdktf_cdktf_provider_aws.ecr_repository import (
 from constructs import Construct
 
 
+def cache_repository_name(repository_name: str) -> str:
+    """The Kaniko layer-cache repository of image repository `repository_name`."""
+    return f"{repository_name}/cache"
+
+
 @dataclass(frozen=True)
 class ImageRegistryProps:
     """Properties of `ImageRegistry`.
@@ -75,7 +80,7 @@ class ImageRegistry(Construct):
                 ),
             ],
         )
-        cache = self._repository("cache-repository", f"{props.repository_name}/cache")
+        cache = self._repository("cache-repository", cache_repository_name(props.repository_name))
         self._lifecycle(
             "cache-repository-lifecycle",
             cache,

@@ -10,6 +10,7 @@ import json
 from collections.abc import Callable, Iterable
 
 from infra_config import EnvironmentConfig
+from infra_constructs.registry import cache_repository_name
 from rehearsal.emulator import Emulator
 
 CONTROL_PLANE_LOG_TYPES = {"api", "audit", "authenticator", "controllerManager", "scheduler"}
@@ -306,7 +307,10 @@ def s3_gateway_endpoint_serves_private_subnets(aws: Emulator, config: Environmen
 def repositories_are_immutable_and_scanned(aws: Emulator, config: EnvironmentConfig) -> None:
     """The image and cache repositories: IMMUTABLE tags, scan on push, KMS, lifecycle policy."""
     ecr = aws.client("ecr")
-    names = [config.registry.repository_name, f"{config.registry.repository_name}/cache"]
+    names = [
+        config.registry.repository_name,
+        cache_repository_name(config.registry.repository_name),
+    ]
     for repository in ecr.describe_repositories(repositoryNames=names)["repositories"]:
         name = repository["repositoryName"]
         _expect(repository["imageTagMutability"] == "IMMUTABLE", f"{name}: tags are mutable")

@@ -11,7 +11,7 @@ from stacks.base import EnvironmentStack, cluster_name
 
 
 class ClusterStack(EnvironmentStack):
-    """EKS with node groups, IRSA and add-ons. Attribute `cluster` for the platform stack."""
+    """EKS with node groups, IRSA and add-ons. The platform stack finds it by name."""
 
     def __init__(
         self, scope: Construct, id: str, *, config: EnvironmentConfig, network: Network

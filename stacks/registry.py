@@ -10,7 +10,7 @@ from stacks.base import EnvironmentStack
 
 
 class RegistryStack(EnvironmentStack):
-    """Image and cache repositories. Attribute `registry` for the platform stack."""
+    """Image and cache repositories. The platform stack finds them by name."""
 
     def __init__(self, scope: Construct, id: str, *, config: EnvironmentConfig) -> None:
         super().__init__(scope, id, config=config)

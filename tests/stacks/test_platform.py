@@ -9,7 +9,8 @@ import pytest
 import yaml
 
 from infra_constructs.argocd import ArgoCdValuesProps, argocd_values
-from infra_constructs.helm_addon import HelmAddonProps, HelmChart, deep_merge
+from infra_constructs.chart_values import deep_merge
+from infra_constructs.helm_addon import HelmAddonProps, HelmChart
 from synth_helpers import helm_values, only_resource, resources
 
 
