@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from cdktf import TerraformResourceLifecycle, Token
@@ -47,8 +48,56 @@ from infra_constructs.irsa import IrsaRole, IrsaRoleProps
 CONTROL_PLANE_LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
 """Every EKS control-plane log type; all are sent to CloudWatch Logs."""
 
+NODE_POLICIES = ("AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryReadOnly")
+"""AWS managed policies of the node role: join the cluster, pull images. Nothing else."""
+
 IMDS_HOP_LIMIT = 1
 """Instance metadata answers the node only, not pods: pods get AWS credentials through IRSA."""
+
+
+@dataclass(frozen=True)
+class AddonIdentity:
+    """The IRSA role of an EKS add-on: construct id and role-name suffix `role_id`, the
+    `kube-system` service account it trusts, and one AWS managed `policy`."""
+
+    role_id: str
+    service_account: str
+    policy: str
+
+
+@dataclass(frozen=True)
+class EksAddonSpec:
+    """One EKS managed add-on, at EKS's default version for the cluster version.
+
+    before_compute: created before the node groups (pods cannot start without it).
+    identity: its IRSA role, if it calls AWS.
+    configuration: its configuration values (JSON), if any.
+    """
+
+    name: str
+    before_compute: bool = False
+    identity: AddonIdentity | None = None
+    configuration: Mapping[str, str] | None = None
+
+
+EKS_ADDONS = (
+    EksAddonSpec(
+        "vpc-cni",
+        before_compute=True,
+        identity=AddonIdentity("vpc-cni-role", "aws-node", "AmazonEKS_CNI_Policy"),
+        # Enforce Kubernetes NetworkPolicies (the app's chart ships some).
+        configuration={"enableNetworkPolicy": "true"},
+    ),
+    EksAddonSpec("coredns"),
+    EksAddonSpec("kube-proxy"),
+    EksAddonSpec(
+        "aws-ebs-csi-driver",
+        identity=AddonIdentity(
+            "ebs-csi-driver-role", "ebs-csi-controller-sa", "service-role/AmazonEBSCSIDriverPolicy"
+        ),
+    ),
+)
+"""The cluster's EKS add-ons, in creation order within each phase."""
 
 
 @dataclass(frozen=True)
@@ -131,13 +180,52 @@ class KubernetesCluster(Construct):
 
     def __init__(self, scope: Construct, id: str, *, props: KubernetesClusterProps) -> None:
         super().__init__(scope, id)
-        partition = DataAwsPartition(self, "partition").partition
+        self.props = props
+        self.partition = DataAwsPartition(self, "partition").partition
         account_id = DataAwsCallerIdentity(self, "account").account_id
-        name = props.cluster_name
 
-        # The key policy AWS would apply by default, written out: the account administers the
-        # key through IAM (EKS uses it through the cluster role's grant).
-        secrets_key = KmsKey(
+        # 1. Key: envelope encryption of Kubernetes secrets.
+        secrets_key = self._secrets_key(account_id)
+        # 2. Role of the control plane.
+        cluster_policy = self._cluster_role()
+        # 3. Cluster: private endpoint always, public only for listed CIDRs, every log type.
+        cluster = self._cluster(secrets_key, cluster_policy)
+        # 4. Access: access entries only, no implicit creator admin.
+        self._access(cluster)
+        # 5. IRSA: the OIDC provider pods' roles trust.
+        self.oidc_issuer_url: str = cluster.identity.get(0).oidc.get(0).issuer
+        oidc = IamOpenidConnectProvider(
+            self, "oidc-provider", url=self.oidc_issuer_url, client_id_list=["sts.amazonaws.com"]
+        )
+        self.oidc_provider_arn: str = oidc.arn
+        # 6. Node groups, after the add-ons pods need to start (the CNI).
+        before_compute = self._addons(cluster, before_compute=True, depends_on=())
+        node_role, node_policies = self._node_role()
+        node_groups = [
+            self._node_group(
+                cluster,
+                group,
+                node_role,
+                props.private_subnet_ids,
+                depends_on=[*before_compute, *node_policies],
+            )
+            for group in props.node_groups
+        ]
+        # 7. Add-ons that run on nodes.
+        self._addons(cluster, before_compute=False, depends_on=node_groups)
+
+        self.cluster_name: str = cluster.name
+        self.cluster_endpoint: str = cluster.endpoint
+        self.cluster_certificate_authority_data: str = cluster.certificate_authority.get(0).data
+        self.cluster_security_group_id: str = cluster.vpc_config.cluster_security_group_id
+        self.node_role_arn: str = node_role.arn
+
+    def _secrets_key(self, account_id: str) -> KmsKey:
+        """A rotating customer-managed key with the key policy AWS would apply by default,
+        written out: the account administers the key through IAM (EKS uses it through the
+        cluster role's grant)."""
+        name = self.props.cluster_name
+        key = KmsKey(
             self,
             "secrets-key",
             description=f"Envelope encryption of {name} Kubernetes secrets",
@@ -148,7 +236,7 @@ class KubernetesCluster(Construct):
                     {
                         "Sid": "AccountAdministersTheKeyThroughIam",
                         "Effect": "Allow",
-                        "Principal": {"AWS": f"arn:{partition}:iam::{account_id}:root"},
+                        "Principal": {"AWS": f"arn:{self.partition}:iam::{account_id}:root"},
                         "Action": "kms:*",
                         "Resource": "*",
                     }
@@ -156,37 +244,38 @@ class KubernetesCluster(Construct):
             ),
         )
         KmsAlias(
-            self,
-            "secrets-key-alias",
-            name=f"alias/{name}-eks-secrets",
-            target_key_id=secrets_key.key_id,
+            self, "secrets-key-alias", name=f"alias/{name}-eks-secrets", target_key_id=key.key_id
         )
+        return key
+
+    def _cluster_role(self) -> IamRolePolicyAttachment:
+        self.cluster_role = IamRole(
+            self,
+            "cluster-role",
+            name=f"{self.props.cluster_name}-cluster",
+            assume_role_policy=service_trust_policy("eks.amazonaws.com"),
+        )
+        return IamRolePolicyAttachment(
+            self,
+            "cluster-role-policy",
+            role=self.cluster_role.name,
+            policy_arn=managed_policy_arn(self.partition, "AmazonEKSClusterPolicy"),
+        )
+
+    def _cluster(self, secrets_key: KmsKey, cluster_policy: IamRolePolicyAttachment) -> EksCluster:
+        props = self.props
         log_group = CloudwatchLogGroup(
             self,
             "control-plane-logs",
-            name=f"/aws/eks/{name}/cluster",
+            name=f"/aws/eks/{props.cluster_name}/cluster",
             retention_in_days=props.log_retention_days,
         )
-
-        cluster_role = IamRole(
-            self,
-            "cluster-role",
-            name=f"{name}-cluster",
-            assume_role_policy=service_trust_policy("eks.amazonaws.com"),
-        )
-        cluster_policy = IamRolePolicyAttachment(
-            self,
-            "cluster-role-policy",
-            role=cluster_role.name,
-            policy_arn=managed_policy_arn(partition, "AmazonEKSClusterPolicy"),
-        )
-
-        cluster = EksCluster(
+        return EksCluster(
             self,
             "cluster",
-            name=name,
+            name=props.cluster_name,
             version=props.version,
-            role_arn=cluster_role.arn,
+            role_arn=self.cluster_role.arn,
             vpc_config=EksClusterVpcConfig(
                 subnet_ids=props.private_subnet_ids,
                 endpoint_private_access=True,
@@ -204,7 +293,10 @@ class KubernetesCluster(Construct):
             ),
             depends_on=[cluster_policy, log_group],
         )
-        for index, principal_arn in enumerate(props.admin_principal_arns):
+
+    def _access(self, cluster: EksCluster) -> None:
+        """Cluster admin, through an access entry, for each of `admin_principal_arns`."""
+        for index, principal_arn in enumerate(self.props.admin_principal_arns):
             entry = EksAccessEntry(
                 self,
                 f"admin-{index}",
@@ -217,103 +309,70 @@ class KubernetesCluster(Construct):
                 f"admin-{index}-policy",
                 cluster_name=cluster.name,
                 principal_arn=entry.principal_arn,
-                policy_arn=f"arn:{partition}:eks::aws:cluster-access-policy/"
+                policy_arn=f"arn:{self.partition}:eks::aws:cluster-access-policy/"
                 "AmazonEKSClusterAdminPolicy",
                 access_scope=EksAccessPolicyAssociationAccessScope(type="cluster"),
             )
 
-        issuer_url = cluster.identity.get(0).oidc.get(0).issuer
-        oidc = IamOpenidConnectProvider(
-            self, "oidc-provider", url=issuer_url, client_id_list=["sts.amazonaws.com"]
-        )
-
-        def irsa(id: str, namespace: str, service_account: str, policy: str) -> IrsaRole:
-            return IrsaRole(
-                self,
-                id,
-                props=IrsaRoleProps(
-                    role_name=f"{name}-{id}",
-                    oidc_provider_arn=oidc.arn,
-                    oidc_issuer_url=issuer_url,
-                    namespace=namespace,
-                    service_account=service_account,
-                    managed_policy_arns=(managed_policy_arn(partition, policy),),
-                ),
+    def _addons(
+        self, cluster: EksCluster, *, before_compute: bool, depends_on: Sequence[object]
+    ) -> list[EksAddon]:
+        """The `EKS_ADDONS` of one phase, each with its IRSA role where it has one."""
+        created = []
+        for addon in EKS_ADDONS:
+            if addon.before_compute != before_compute:
+                continue
+            role = None
+            if addon.identity is not None:
+                role = IrsaRole(
+                    self,
+                    addon.identity.role_id,
+                    props=IrsaRoleProps(
+                        role_name=f"{self.props.cluster_name}-{addon.identity.role_id}",
+                        oidc_provider_arn=self.oidc_provider_arn,
+                        oidc_issuer_url=self.oidc_issuer_url,
+                        namespace="kube-system",
+                        service_account=addon.identity.service_account,
+                        managed_policy_arns=(
+                            managed_policy_arn(self.partition, addon.identity.policy),
+                        ),
+                    ),
+                )
+            created.append(
+                EksAddon(
+                    self,
+                    addon.name,
+                    cluster_name=cluster.name,
+                    addon_name=addon.name,
+                    service_account_role_arn=role.role_arn if role else None,
+                    configuration_values=(
+                        json.dumps(dict(addon.configuration)) if addon.configuration else None
+                    ),
+                    resolve_conflicts_on_create="OVERWRITE",
+                    resolve_conflicts_on_update="OVERWRITE",
+                    depends_on=list(depends_on) or None,
+                )
             )
+        return created
 
-        cni_role = irsa("vpc-cni-role", "kube-system", "aws-node", "AmazonEKS_CNI_Policy")
-        vpc_cni = EksAddon(
-            self,
-            "vpc-cni",
-            cluster_name=cluster.name,
-            addon_name="vpc-cni",
-            service_account_role_arn=cni_role.role_arn,
-            # Enforce Kubernetes NetworkPolicies (the app's chart ships some).
-            configuration_values=json.dumps({"enableNetworkPolicy": "true"}),
-            resolve_conflicts_on_create="OVERWRITE",
-            resolve_conflicts_on_update="OVERWRITE",
-        )
-
+    def _node_role(self) -> tuple[IamRole, list[IamRolePolicyAttachment]]:
+        """Node role: worker and ECR read-only policies only (the CNI has its own role)."""
         node_role = IamRole(
             self,
             "node-role",
-            name=f"{name}-node",
+            name=f"{self.props.cluster_name}-node",
             assume_role_policy=service_trust_policy("ec2.amazonaws.com"),
         )
-        node_policies = [
+        policies = [
             IamRolePolicyAttachment(
                 self,
                 f"node-role-{policy}",
                 role=node_role.name,
-                policy_arn=managed_policy_arn(partition, policy),
+                policy_arn=managed_policy_arn(self.partition, policy),
             )
-            for policy in ("AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryReadOnly")
+            for policy in NODE_POLICIES
         ]
-        node_groups = [
-            self._node_group(
-                cluster,
-                group,
-                node_role,
-                props.private_subnet_ids,
-                depends_on=[vpc_cni, *node_policies],
-            )
-            for group in props.node_groups
-        ]
-
-        for addon in ("coredns", "kube-proxy"):
-            EksAddon(
-                self,
-                addon,
-                cluster_name=cluster.name,
-                addon_name=addon,
-                resolve_conflicts_on_create="OVERWRITE",
-                resolve_conflicts_on_update="OVERWRITE",
-                depends_on=node_groups,
-            )
-        ebs_role = irsa(
-            "ebs-csi-driver-role",
-            "kube-system",
-            "ebs-csi-controller-sa",
-            "service-role/AmazonEBSCSIDriverPolicy",
-        )
-        EksAddon(
-            self,
-            "aws-ebs-csi-driver",
-            cluster_name=cluster.name,
-            addon_name="aws-ebs-csi-driver",
-            service_account_role_arn=ebs_role.role_arn,
-            resolve_conflicts_on_create="OVERWRITE",
-            resolve_conflicts_on_update="OVERWRITE",
-            depends_on=node_groups,
-        )
-
-        self.cluster_name: str = cluster.name
-        self.cluster_endpoint: str = cluster.endpoint
-        self.cluster_certificate_authority_data: str = cluster.certificate_authority.get(0).data
-        self.cluster_security_group_id: str = cluster.vpc_config.cluster_security_group_id
-        self.oidc_provider_arn: str = oidc.arn
-        self.oidc_issuer_url: str = issuer_url
-        self.node_role_arn: str = node_role.arn
+        return node_role, policies
 
     def _node_group(
         self,
