@@ -13,10 +13,13 @@ Adding an add-on: one file under `infra_constructs/` with its chart pin, props, 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Literal, Protocol
 
 from cdktf_cdktf_provider_kubernetes.namespace_v1 import NamespaceV1, NamespaceV1Metadata
 from constructs import Construct
+
+from infra_constructs.helm_addon import HelmAddon, HelmAddonProps
 
 PodSecurityLevel = Literal["privileged", "baseline", "restricted"]
 
@@ -44,3 +47,12 @@ def pod_security_namespace(
             },
         ),
     )
+
+
+def release_in_own_namespace(
+    scope: Construct, id: str, *, enforce: PodSecurityLevel, props: HelmAddonProps
+) -> HelmAddon:
+    """The add-on's namespace `props.namespace` (see `pod_security_namespace`), then its
+    release `id` there, waiting for the namespace before anything in `props.depends_on`."""
+    namespace = pod_security_namespace(scope, props.namespace, enforce=enforce)
+    return HelmAddon(scope, id, props=replace(props, depends_on=(namespace, *props.depends_on)))

@@ -10,7 +10,7 @@ from typing import Any, Literal
 from cdktf import ITerraformDependable
 from constructs import Construct
 
-from infra_constructs.addon import pod_security_namespace
+from infra_constructs.addon import pod_security_namespace, release_in_own_namespace
 from infra_constructs.helm_addon import HelmAddon, HelmAddonProps, HelmChart
 
 ARGO_CD_CHART = HelmChart(name="argo-cd", repository="https://argoproj.github.io/argo-helm")
@@ -148,20 +148,14 @@ class ArgoCdAddon:
         self.props = props
 
     def deploy(self, scope: Construct) -> HelmAddon:
-        props = self.props
-        namespace = pod_security_namespace(scope, props.namespace, enforce="baseline")
-        self.release = HelmAddon(
-            scope,
-            "argocd",
-            props=HelmAddonProps(
-                chart=ARGO_CD_CHART,
-                version=props.version,
-                release_name=ARGOCD_RELEASE_NAME,
-                namespace=props.namespace,
-                values=argocd_values(props.values),
-                depends_on=(namespace,),
-            ),
+        chart = HelmAddonProps(
+            chart=ARGO_CD_CHART,
+            release_name=ARGOCD_RELEASE_NAME,
+            version=self.props.version,
+            namespace=self.props.namespace,
+            values=argocd_values(self.props.values),
         )
+        self.release = release_in_own_namespace(scope, "argocd", enforce="baseline", props=chart)
         return self.release
 
 

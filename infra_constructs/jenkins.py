@@ -13,7 +13,7 @@ from cdktf_cdktf_provider_aws.data_aws_iam_openid_connect_provider import (
 )
 from constructs import Construct
 
-from infra_constructs.addon import pod_security_namespace
+from infra_constructs.addon import release_in_own_namespace
 from infra_constructs.helm_addon import HelmAddon, HelmAddonProps, HelmChart, values_yaml
 from infra_constructs.iam import policy_json
 from infra_constructs.irsa import IrsaRole, IrsaRoleProps
@@ -235,7 +235,6 @@ class JenkinsAddon:
 
     def deploy(self, scope: Construct) -> HelmAddon:
         props = self.props
-        namespace = pod_security_namespace(scope, props.namespace, enforce="baseline")
         provider = DataAwsIamOpenidConnectProvider(
             scope, "oidc-provider", url=props.oidc_issuer_url
         )
@@ -266,15 +265,12 @@ class JenkinsAddon:
                 ),
             ),
         )
-        self.release = HelmAddon(
-            scope,
-            "jenkins",
-            props=HelmAddonProps(
-                chart=JENKINS_CHART,
-                version=props.version,
-                namespace=props.namespace,
-                values=jenkins_values(props.values, agent_role_arn=self.agent_role.role_arn),
-                depends_on=(namespace, *props.depends_on),
-            ),
+        chart = HelmAddonProps(
+            chart=JENKINS_CHART,
+            version=props.version,
+            namespace=props.namespace,
+            values=jenkins_values(props.values, agent_role_arn=self.agent_role.role_arn),
+            depends_on=props.depends_on,
         )
+        self.release = release_in_own_namespace(scope, "jenkins", enforce="baseline", props=chart)
         return self.release

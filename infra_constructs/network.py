@@ -28,6 +28,13 @@ from constructs import Construct
 from infra_constructs.iam import policy_json, service_trust_policy
 from infra_constructs.subnet_plan import plan_subnets
 
+SUBNET_ELB_ROLES = {
+    "public": "kubernetes.io/role/elb",
+    "private": "kubernetes.io/role/internal-elb",
+}
+"""Subnet tag by which the load balancer controller finds internet-facing (public) and
+internal (private) load balancer subnets."""
+
 
 @dataclass(frozen=True)
 class NetworkProps:
@@ -93,6 +100,7 @@ class Network(Construct):
 
     def __init__(self, scope: Construct, id: str, *, props: NetworkProps) -> None:
         super().__init__(scope, id)
+        self.props = props
         plan = plan_subnets(
             props.cidr,
             props.az_count,
@@ -109,7 +117,6 @@ class Network(Construct):
             tags={"Name": props.name},
         )
         DefaultSecurityGroup(self, "default-security-group", vpc_id=vpc.id, ingress=[], egress=[])
-        cluster_tag = {f"kubernetes.io/cluster/{props.cluster_name}": "shared"}
 
         internet_gateway = InternetGateway(self, "internet-gateway", vpc_id=vpc.id)
         public_routes = RouteTable(self, "public-routes", vpc_id=vpc.id)
@@ -124,18 +131,8 @@ class Network(Construct):
         public_subnets, private_subnets, private_route_tables, nat_gateways = [], [], [], []
         for index in range(props.az_count):
             zone = zone_names[index]
-            public = Subnet(
-                self,
-                f"public-{index}",
-                vpc_id=vpc.id,
-                cidr_block=plan.public[index],
-                availability_zone=zone,
-                map_public_ip_on_launch=False,
-                tags={
-                    **cluster_tag,
-                    "kubernetes.io/role/elb": "1",
-                    "Name": f"{props.name}-public-{index}",
-                },
+            public = self._subnet(
+                vpc, "public", index, plan.public[index], zone, map_public_ip_on_launch=False
             )
             RouteTableAssociation(
                 self, f"public-{index}-routes", subnet_id=public.id, route_table_id=public_routes.id
@@ -153,18 +150,7 @@ class Network(Construct):
                     )
                 )
 
-            private = Subnet(
-                self,
-                f"private-{index}",
-                vpc_id=vpc.id,
-                cidr_block=plan.private[index],
-                availability_zone=zone,
-                tags={
-                    **cluster_tag,
-                    "kubernetes.io/role/internal-elb": "1",
-                    "Name": f"{props.name}-private-{index}",
-                },
-            )
+            private = self._subnet(vpc, "private", index, plan.private[index], zone)
             routes = RouteTable(self, f"private-{index}-routes", vpc_id=vpc.id)
             Route(
                 self,
@@ -196,6 +182,26 @@ class Network(Construct):
         self.private_subnet_ids: list[str] = [subnet.id for subnet in private_subnets]
         self.public_subnet_ids: list[str] = [subnet.id for subnet in public_subnets]
         self.availability_zones: list[str] = zone_names
+
+    def _subnet(
+        self, vpc: Vpc, tier: str, index: int, cidr: str, zone: str, **options: object
+    ) -> Subnet:
+        """Subnet `<tier>-<index>`, tagged for the cluster and for the load balancers the AWS
+        Load Balancer Controller places in its tier (`SUBNET_ELB_ROLES`)."""
+        props = self.props
+        return Subnet(
+            self,
+            f"{tier}-{index}",
+            vpc_id=vpc.id,
+            cidr_block=cidr,
+            availability_zone=zone,
+            **options,
+            tags={
+                f"kubernetes.io/cluster/{props.cluster_name}": "shared",
+                SUBNET_ELB_ROLES[tier]: "1",
+                "Name": f"{props.name}-{tier}-{index}",
+            },
+        )
 
     def _available_zones(self, count: int) -> list[str]:
         """The first `count` available zones that need no opt-in (read at plan time)."""

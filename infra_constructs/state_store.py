@@ -82,41 +82,48 @@ class TerraformStateStore(Construct):
         lifecycle = TerraformResourceLifecycle(prevent_destroy=props.prevent_destroy)
 
         bucket = S3Bucket(self, "bucket", bucket=props.bucket_name, lifecycle=lifecycle)
-        S3BucketVersioningA(
-            self,
-            "versioning",
-            bucket=bucket.id,
-            versioning_configuration=S3BucketVersioningVersioningConfiguration(status="Enabled"),
-        )
-        S3BucketServerSideEncryptionConfigurationA(
-            self,
-            "encryption",
-            bucket=bucket.id,
-            rule=[
-                S3BucketServerSideEncryptionConfigurationRuleA(
-                    apply_server_side_encryption_by_default=(
-                        S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA(
-                            sse_algorithm="AES256"
-                        )
-                    ),
-                )
-            ],
-        )
-        public_access_block = S3BucketPublicAccessBlock(
-            self,
-            "public-access-block",
-            bucket=bucket.id,
-            block_public_acls=True,
-            block_public_policy=True,
-            ignore_public_acls=True,
-            restrict_public_buckets=True,
-        )
-        S3BucketOwnershipControls(
-            self,
-            "ownership",
-            bucket=bucket.id,
-            rule=S3BucketOwnershipControlsRule(object_ownership="BucketOwnerEnforced"),
-        )
+        # The bucket's controls, one resource each, in creation order.
+        controls = {
+            "versioning": lambda id: S3BucketVersioningA(
+                self,
+                id,
+                bucket=bucket.id,
+                versioning_configuration=S3BucketVersioningVersioningConfiguration(
+                    status="Enabled"
+                ),
+            ),
+            "encryption": lambda id: S3BucketServerSideEncryptionConfigurationA(
+                self,
+                id,
+                bucket=bucket.id,
+                rule=[
+                    S3BucketServerSideEncryptionConfigurationRuleA(
+                        apply_server_side_encryption_by_default=(
+                            S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA(
+                                sse_algorithm="AES256"
+                            )
+                        ),
+                    )
+                ],
+            ),
+            "public-access-block": lambda id: S3BucketPublicAccessBlock(
+                self,
+                id,
+                bucket=bucket.id,
+                block_public_acls=True,
+                block_public_policy=True,
+                ignore_public_acls=True,
+                restrict_public_buckets=True,
+            ),
+            "ownership": lambda id: S3BucketOwnershipControls(
+                self,
+                id,
+                bucket=bucket.id,
+                rule=S3BucketOwnershipControlsRule(object_ownership="BucketOwnerEnforced"),
+            ),
+        }
+        created = {id: make(id) for id, make in controls.items()}
+        public_access_block = created["public-access-block"]
         S3BucketPolicy(
             self,
             "tls-only",

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from cdktf import Aspects, LocalBackend, S3Backend, TerraformOutput, TerraformStack
 from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
@@ -11,6 +12,8 @@ from constructs import Construct
 
 from infra_config import EnvironmentConfig
 from infra_constructs.tagging import TaggingAspect
+
+Props = TypeVar("Props")
 
 LOCAL_STATE_DIR = "terraform-state"
 """Local state lives here, at the repository root, outside `cdktf.out` (which synth replaces)."""
@@ -29,6 +32,24 @@ def default_tags(config: EnvironmentConfig) -> dict[str, str]:
 def cluster_name(config: EnvironmentConfig) -> str:
     """The EKS cluster's name, `<project>-<environment>`; the network tags subnets with it."""
     return config.name_prefix
+
+
+def props_from(settings: object, props_class: type[Props], **given: Any) -> Props:
+    """`props_class` (a props dataclass) built from a config section: each field is taken from
+    `given`, else from the section's attribute of the same name (lists become tuples), else
+    keeps its default. So a config field and the prop it feeds share one name, and the stack
+    states only what the config does not hold (names derived, values from other stacks)."""
+    values = {}
+    for field in dataclasses.fields(props_class):  # type: ignore[arg-type]
+        if field.name in given:
+            values[field.name] = given[field.name]
+        elif hasattr(settings, field.name):
+            value = getattr(settings, field.name)
+            values[field.name] = tuple(value) if isinstance(value, list) else value
+    unknown = set(given) - set(values)
+    if unknown:
+        raise TypeError(f"{props_class.__name__} has no field {sorted(unknown)}")
+    return props_class(**values)
 
 
 def state_key(config: EnvironmentConfig, stack_name: str) -> str:

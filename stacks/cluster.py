@@ -7,7 +7,7 @@ from constructs import Construct
 from infra_config import EnvironmentConfig
 from infra_constructs.eks import KubernetesCluster, KubernetesClusterProps, NodeGroupProps
 from infra_constructs.network import Network
-from stacks.base import EnvironmentStack, cluster_name
+from stacks.base import EnvironmentStack, cluster_name, props_from
 
 
 class ClusterStack(EnvironmentStack):
@@ -17,31 +17,16 @@ class ClusterStack(EnvironmentStack):
         self, scope: Construct, id: str, *, config: EnvironmentConfig, network: Network
     ) -> None:
         super().__init__(scope, id, config=config)
-        settings = config.cluster
-        self.cluster = KubernetesCluster(
-            self,
-            "eks",
-            props=KubernetesClusterProps(
-                cluster_name=cluster_name(config),
-                version=settings.version,
-                private_subnet_ids=network.private_subnet_ids,
-                node_groups=tuple(
-                    NodeGroupProps(
-                        name=group.name,
-                        instance_types=tuple(group.instance_types),
-                        min_size=group.min_size,
-                        desired_size=group.desired_size,
-                        max_size=group.max_size,
-                        disk_size_gib=group.disk_size_gib,
-                        capacity_type=group.capacity_type,
-                    )
-                    for group in settings.node_groups
-                ),
-                endpoint_public_access_cidrs=tuple(settings.endpoint_public_access_cidrs),
-                admin_principal_arns=tuple(settings.admin_principal_arns),
-                log_retention_days=settings.log_retention_days,
+        props = props_from(
+            config.cluster,
+            KubernetesClusterProps,
+            cluster_name=cluster_name(config),
+            private_subnet_ids=network.private_subnet_ids,
+            node_groups=tuple(
+                props_from(group, NodeGroupProps) for group in config.cluster.node_groups
             ),
         )
+        self.cluster = KubernetesCluster(self, "eks", props=props)
         outputs = {
             "cluster_name": (self.cluster.cluster_name, "EKS cluster name."),
             "cluster_endpoint": (self.cluster.cluster_endpoint, "Kubernetes API endpoint."),

@@ -6,7 +6,7 @@ from constructs import Construct
 
 from infra_config import EnvironmentConfig
 from infra_constructs.network import Network, NetworkProps
-from stacks.base import EnvironmentStack, cluster_name
+from stacks.base import EnvironmentStack, cluster_name, props_from
 
 
 class NetworkStack(EnvironmentStack):
@@ -14,23 +14,15 @@ class NetworkStack(EnvironmentStack):
 
     def __init__(self, scope: Construct, id: str, *, config: EnvironmentConfig) -> None:
         super().__init__(scope, id, config=config)
-        settings = config.network
-        self.network = Network(
-            self,
-            "network",
-            props=NetworkProps(
-                name=config.name_prefix,
-                region=config.aws.region,
-                cidr=settings.vpc_cidr,
-                cluster_name=cluster_name(config),
-                az_count=settings.az_count,
-                availability_zones=tuple(settings.availability_zones),
-                private_subnet_newbits=settings.private_subnet_newbits,
-                public_subnet_newbits=settings.public_subnet_newbits,
-                single_nat_gateway=settings.single_nat_gateway,
-                flow_log_retention_days=settings.flow_log_retention_days,
-            ),
+        props = props_from(
+            config.network,
+            NetworkProps,
+            name=config.name_prefix,
+            region=config.aws.region,
+            cidr=config.network.vpc_cidr,
+            cluster_name=cluster_name(config),
         )
+        self.network = Network(self, "network", props=props)
         self.add_outputs(
             {
                 "vpc_id": (self.network.vpc_id, "VPC id."),

@@ -6,7 +6,7 @@ from constructs import Construct
 
 from infra_config import EnvironmentConfig
 from infra_constructs.registry import ImageRegistry, ImageRegistryProps
-from stacks.base import EnvironmentStack
+from stacks.base import EnvironmentStack, props_from
 
 
 class RegistryStack(EnvironmentStack):
@@ -14,16 +14,8 @@ class RegistryStack(EnvironmentStack):
 
     def __init__(self, scope: Construct, id: str, *, config: EnvironmentConfig) -> None:
         super().__init__(scope, id, config=config)
-        settings = config.registry
         self.registry = ImageRegistry(
-            self,
-            "registry",
-            props=ImageRegistryProps(
-                repository_name=settings.repository_name,
-                keep_tagged_images=settings.keep_tagged_images,
-                expire_untagged_days=settings.expire_untagged_days,
-                cache_expire_days=settings.cache_expire_days,
-            ),
+            self, "registry", props=props_from(config.registry, ImageRegistryProps)
         )
         self.add_outputs(
             {

@@ -41,29 +41,31 @@ APPLICATION = ApplicationProps(
     image_repository="123456789012.dkr.ecr.eu-west-1.amazonaws.com/app",
 )
 
+JENKINS_VALUES = {
+    "ecr_registry": "123456789012.dkr.ecr.eu-west-1.amazonaws.com",
+    "ecr_repository": "app",
+    "ecr_cache_repository": "app/cache",
+    "repo_url": "https://github.com/example/shop.git",
+    "branch": "main",
+    "jenkinsfile_path": "Jenkinsfile",
+    "job_name": "shop",
+    "admin_secret": "jenkins-admin",
+    "git_credentials_secret": "jenkins-git",
+    "bot_name": "bot",
+    "bot_email": "bot@example.com",
+    "plugins": ("git:5.7.0",),
+    "storage_class": "gp3",
+    "storage_size_gib": 8,
+    "agent_pod_yaml": "apiVersion: v1\nkind: Pod\n",
+}
+
 
 def synth(build) -> dict:
     return json.loads(synth_construct(build))
 
 
 def jenkins_addon(**overrides) -> JenkinsAddon:
-    values = JenkinsValuesProps(
-        ecr_registry="123456789012.dkr.ecr.eu-west-1.amazonaws.com",
-        ecr_repository="app",
-        ecr_cache_repository="app/cache",
-        repo_url="https://github.com/example/shop.git",
-        branch="main",
-        jenkinsfile_path="Jenkinsfile",
-        job_name="shop",
-        admin_secret="jenkins-admin",
-        git_credentials_secret="jenkins-git",
-        bot_name="bot",
-        bot_email="bot@example.com",
-        plugins=("git:5.7.0",),
-        storage_class="gp3",
-        storage_size_gib=8,
-        agent_pod_yaml="apiVersion: v1\nkind: Pod\n",
-    )
+    values = JenkinsValuesProps(**JENKINS_VALUES)
     props = {
         "version": "5.8.0",
         "namespace": "ci",

@@ -93,3 +93,52 @@ def test_aspect_rejects_a_resource_tag_that_overrides_a_default_tag(tmp_path, co
         match="tag Environment='prod' overrides the environment's default tag Environment='dev'",
     ):
         synth_stack(tmp_path, build)
+
+
+def test_props_from_reads_same_named_fields_and_takes_given_ones_first():
+    from dataclasses import dataclass
+
+    from stacks.base import props_from
+
+    @dataclass(frozen=True)
+    class ExampleProps:
+        name: str
+        zones: tuple[str, ...]
+        size: int = 3
+
+    class Section:
+        name = "from-config"
+        zones = ["a", "b"]
+        unrelated = "ignored"
+
+    assert props_from(Section(), ExampleProps) == ExampleProps("from-config", ("a", "b"), 3)
+    assert props_from(Section(), ExampleProps, name="given", size=5) == ExampleProps(
+        "given", ("a", "b"), 5
+    )
+    with pytest.raises(TypeError, match=r"ExampleProps has no field \['sise'\]"):
+        props_from(Section(), ExampleProps, sise=5)
+
+
+def test_every_config_field_of_a_construct_section_reaches_its_props():
+    """A config field with no prop of its name would be silently ignored by `props_from`."""
+    from dataclasses import fields
+
+    from infra_config.model import (
+        ClusterSettings,
+        NetworkSettings,
+        NodeGroupSettings,
+        RegistrySettings,
+    )
+    from infra_constructs.eks import KubernetesClusterProps, NodeGroupProps
+    from infra_constructs.network import NetworkProps
+    from infra_constructs.registry import ImageRegistryProps
+
+    read_elsewhere = {"vpc_cidr"}  # NetworkStack passes it as `cidr`
+    for settings, props in [
+        (RegistrySettings, ImageRegistryProps),
+        (NetworkSettings, NetworkProps),
+        (ClusterSettings, KubernetesClusterProps),
+        (NodeGroupSettings, NodeGroupProps),
+    ]:
+        missing = set(settings.model_fields) - {f.name for f in fields(props)} - read_elsewhere
+        assert not missing, f"{settings.__name__} fields no {props.__name__} field reads: {missing}"
