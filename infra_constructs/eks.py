@@ -42,8 +42,10 @@ from cdktf_cdktf_provider_aws.launch_template import (
 )
 from constructs import Construct
 
+from infra_constructs import rules
 from infra_constructs.iam import managed_policy_arn, policy_json, service_trust_policy
 from infra_constructs.irsa import IrsaRole, IrsaRoleProps
+from infra_constructs.rules import check_fields
 
 CONTROL_PLANE_LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
 """Every EKS control-plane log type; all are sent to CloudWatch Logs."""
@@ -117,11 +119,11 @@ class NodeGroupProps:
     capacity_type: str = "ON_DEMAND"
 
     def __post_init__(self) -> None:
-        if not 1 <= self.min_size <= self.desired_size <= self.max_size:
-            raise ValueError(
-                f"NodeGroupProps({self.name}): sizes must satisfy 1 <= min_size <= desired_size "
-                f"<= max_size, got {self.min_size}, {self.desired_size}, {self.max_size}"
-            )
+        check_fields(self, name=rules.short_name)
+        try:
+            rules.node_group_sizes(self.min_size, self.desired_size, self.max_size)
+        except ValueError as refused:
+            raise ValueError(f"NodeGroupProps({self.name}): {refused}") from None
 
 
 @dataclass(frozen=True)
@@ -150,14 +152,11 @@ class KubernetesClusterProps:
     def __post_init__(self) -> None:
         if not self.node_groups:
             raise ValueError("KubernetesClusterProps.node_groups: give at least one node group")
-        if (
-            "0.0.0.0/0" in self.endpoint_public_access_cidrs
-            and len(self.endpoint_public_access_cidrs) > 1
-        ):
-            raise ValueError(
-                "KubernetesClusterProps.endpoint_public_access_cidrs: 0.0.0.0/0 makes the "
-                "other CIDRs meaningless; list only the ranges you mean"
-            )
+        check_fields(
+            self,
+            endpoint_public_access_cidrs=rules.endpoint_cidrs,
+            admin_principal_arns=rules.iam_principal_arns,
+        )
 
 
 class KubernetesCluster(Construct):

@@ -11,9 +11,10 @@ from cdktf import ITerraformDependable
 from cdktf_cdktf_provider_helm.release import Release
 from constructs import Construct
 
+from infra_constructs import rules
 from infra_constructs.chart_values import values_yaml
+from infra_constructs.rules import check_fields
 
-_SEMVER = re.compile(r"^\d+\.\d+\.\d+$")
 _LITERAL_TEMPLATE = re.compile(r"\$\{(?!TfToken\[)")
 
 
@@ -48,11 +49,7 @@ class HelmAddonProps:
     depends_on: Sequence[ITerraformDependable] = ()
 
     def __post_init__(self) -> None:
-        if not _SEMVER.fullmatch(self.version):
-            raise ValueError(
-                f"HelmAddonProps.version: {self.version!r} is not an exact chart "
-                "version such as 1.2.3"
-            )
+        check_fields(self, version=rules.chart_version, namespace=rules.kubernetes_name)
 
 
 class HelmAddon(Construct):

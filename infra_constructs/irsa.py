@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from cdktf import Fn, Token
@@ -17,7 +16,8 @@ from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
 from constructs import Construct
 
-_KUBERNETES_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+from infra_constructs import rules
+from infra_constructs.rules import check_fields
 
 
 @dataclass(frozen=True)
@@ -42,13 +42,7 @@ class IrsaRoleProps:
     inline_policy: str | None = None
 
     def __post_init__(self) -> None:
-        for field in ("namespace", "service_account"):
-            value = getattr(self, field)
-            if not _KUBERNETES_NAME.fullmatch(value):
-                raise ValueError(
-                    f"IrsaRoleProps.{field}: {value!r} is not a Kubernetes name "
-                    "(lowercase letters, digits and '-'); no wildcards"
-                )
+        check_fields(self, namespace=rules.kubernetes_name, service_account=rules.kubernetes_name)
 
 
 class IrsaRole(Construct):

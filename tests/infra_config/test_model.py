@@ -114,7 +114,7 @@ def test_shipped_environments_are_valid(environment):
         (
             "charts.jenkins",
             "latest",
-            "charts.jenkins: 'latest' is not allowed: String should match pattern",
+            "charts.jenkins: 'latest' is not allowed: use an exact chart version such as 1.2.3",
         ),
         ("project", "My Project", "project: 'My Project' is not allowed: use 2-32 lowercase"),
         (
@@ -152,7 +152,7 @@ def test_bad_value_names_file_field_value_and_rule(tmp_path, path, value, expect
             "prod",
             "cluster.node_groups.0.desired_size",
             10,
-            "cluster.node_groups[0]: sizes must satisfy min_size <= desired_size <= max_size, "
+            "cluster.node_groups[0]: sizes must satisfy 1 <= min_size <= desired_size <= max_size, "
             "got 3 <= 10 <= 9",
         ),
         (

@@ -73,7 +73,7 @@ def test_no_policy_means_no_policy_resources():
 @pytest.mark.parametrize("service_account", ["*", "jenkins-*", "Jenkins"])
 def test_wildcards_and_invalid_names_are_refused(service_account):
     with pytest.raises(
-        ValueError, match="IrsaRoleProps.service_account: .* is not a Kubernetes name"
+        ValueError, match="IrsaRoleProps.service_account: .* is not allowed: use a Kubernetes name"
     ):
         IrsaRoleProps(
             role_name="r",

@@ -284,7 +284,9 @@ def test_deep_merge_merges_mappings_and_replaces_the_rest():
 
 
 def test_addon_refuses_a_version_range():
-    with pytest.raises(ValueError, match=r"HelmAddonProps.version: '\^5.0.0' is not an exact"):
+    with pytest.raises(
+        ValueError, match=r"HelmAddonProps.version: '\^5.0.0' is not allowed: use an exact"
+    ):
         HelmAddonProps(
             chart=HelmChart("jenkins", "https://charts.jenkins.io"),
             version="^5.0.0",

@@ -1,0 +1,147 @@
+"""Validation rules, one home each, shared by the config model and the construct props.
+
+A rule is a function that returns its value unchanged when it is allowed and otherwise raises
+`ValueError` saying what is allowed ("use ..."); it never names the field. The caller does:
+the config loader prints `<file>: <field>: <value> is not allowed: <rule>`, and props report
+`<Props>.<field>: <value> is not allowed: <rule>` through `check_fields`. Rules on lists name
+the offending item. Only the standard library here: the config model imports this module
+without loading any construct.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Callable, Sequence
+from typing import Any
+
+_KUBERNETES_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+_CHART_VERSION = re.compile(r"^\d+\.\d+\.\d+$")
+_SHORT_NAME = re.compile(r"^[a-z][a-z0-9-]{0,30}[a-z0-9]$")
+_S3_BUCKET = re.compile(r"^(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+_DYNAMODB_TABLE = re.compile(r"^[A-Za-z0-9_.-]{3,255}$")
+_ECR_REPOSITORY = re.compile(r"^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$")
+_AWS_REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
+_GIT_URL = re.compile(r"^(https://[^\s]+|git@[^\s:]+:[^\s]+|ssh://[^\s]+)$")
+_IAM_PRINCIPAL_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:(role|user)/[\w+=,.@/-]+$")
+_PINNED_PLUGIN = re.compile(r"^[A-Za-z0-9_.-]+:(?!latest$)[A-Za-z0-9_.-]+$")
+
+PRODUCTION_ENVIRONMENTS = frozenset({"prod"})
+"""Environments held to production rules (no API endpoint open to the whole internet)."""
+
+VPC_PREFIX_LENGTHS = (16, 24)
+"""Smallest and largest VPC prefix length AWS allows."""
+
+
+def _matching(pattern: re.Pattern[str], rule: str) -> Callable[[str], str]:
+    def check(value: str) -> str:
+        if not pattern.fullmatch(value):
+            raise ValueError(rule)
+        return value
+
+    check.__doc__ = rule
+    return check
+
+
+kubernetes_name = _matching(
+    _KUBERNETES_NAME,
+    "use a Kubernetes name: lowercase letters, digits and '-', at most 63 characters",
+)
+"""A DNS-1123 label: namespaces, service accounts, Secrets, releases (at most 63 characters)."""
+
+chart_version = _matching(
+    _CHART_VERSION, "use an exact chart version such as 1.2.3 (no ranges, no 'latest')"
+)
+"""An exact Helm chart version: a range would let a plan pick up an unreviewed chart."""
+
+short_name = _matching(_SHORT_NAME, "use 2-32 lowercase letters, digits and hyphens")
+"""Project, environment and node-group names: they prefix AWS names with tight limits."""
+
+s3_bucket = _matching(
+    _S3_BUCKET,
+    "use 3-63 lowercase letters, digits, dots or hyphens, starting and ending with a "
+    "letter or digit (S3 bucket naming rules)",
+)
+dynamodb_table = _matching(
+    _DYNAMODB_TABLE, "use 3-255 letters, digits, '_', '-' or '.' (DynamoDB rules)"
+)
+ecr_repository = _matching(
+    _ECR_REPOSITORY, "use lowercase letters, digits and . _ - / (ECR naming rules)"
+)
+aws_region = _matching(_AWS_REGION, "use an AWS region name such as eu-west-1")
+git_url = _matching(_GIT_URL, "use an https:// or ssh Git URL")
+
+
+def vpc_cidr(value: str) -> str:
+    """An IPv4 network, host bits zero, with a prefix length a VPC may have."""
+    try:
+        network = ipaddress.IPv4Network(value, strict=True)
+    except ValueError:
+        raise ValueError(
+            "use an IPv4 network in CIDR form with host bits zero, such as 10.10.0.0/16"
+        ) from None
+    low, high = VPC_PREFIX_LENGTHS
+    if not low <= network.prefixlen <= high:
+        raise ValueError(f"use a prefix length between /{low} and /{high} (AWS VPC limits)")
+    return value
+
+
+def endpoint_cidrs(values: Sequence[str], *, environment: str | None = None) -> Sequence[str]:
+    """CIDRs allowed to reach a public API endpoint: IPv4 networks; `0.0.0.0/0` alone or not
+    at all, and never in a production `environment` (`PRODUCTION_ENVIRONMENTS`)."""
+    for value in values:
+        try:
+            network = ipaddress.IPv4Network(value, strict=True)
+        except ValueError:
+            raise ValueError(f"{value!r} is not an IPv4 CIDR such as 203.0.113.0/24") from None
+        if network.prefixlen == 0 and environment in PRODUCTION_ENVIRONMENTS:
+            raise ValueError(
+                f"{value!r} opens the {environment} API endpoint to the whole internet; list "
+                "your egress ranges, or [] for a private endpoint"
+            )
+        if network.prefixlen == 0 and len(values) > 1:
+            raise ValueError(
+                f"{value!r} makes the other CIDRs meaningless; list only the ranges you mean"
+            )
+    return values
+
+
+def iam_principal_arns(values: Sequence[str]) -> Sequence[str]:
+    """IAM role or user ARNs (access entries take principals, not account roots)."""
+    for value in values:
+        if not _IAM_PRINCIPAL_ARN.fullmatch(value):
+            raise ValueError(
+                f"{value!r} is not an IAM role or user ARN such as "
+                "arn:aws:iam::123456789012:role/platform-admin"
+            )
+    return values
+
+
+def pinned_plugins(values: Sequence[str]) -> Sequence[str]:
+    """Jenkins plugins as `name:version`, never `latest`."""
+    for value in values:
+        if not _PINNED_PLUGIN.fullmatch(value):
+            raise ValueError(f"{value!r} is not pinned: write plugin-name:version")
+    return values
+
+
+def node_group_sizes(min_size: int, desired_size: int, max_size: int) -> None:
+    """`1 <= min_size <= desired_size <= max_size`."""
+    if not 1 <= min_size <= desired_size <= max_size:
+        raise ValueError(
+            f"sizes must satisfy 1 <= min_size <= desired_size <= max_size, got {min_size} "
+            f"<= {desired_size} <= {max_size}"
+        )
+
+
+def check_fields(props: Any, **rules: Callable[[Any], Any]) -> None:
+    """Apply `rules` ({field: rule}) to a props object; the first refusal is raised as
+    `<Props>.<field>: <value> is not allowed: <what is allowed>`."""
+    for field, rule in rules.items():
+        value = getattr(props, field)
+        try:
+            rule(value)
+        except ValueError as refused:
+            raise ValueError(
+                f"{type(props).__name__}.{field}: {value!r} is not allowed: {refused}"
+            ) from None
