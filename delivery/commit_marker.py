@@ -20,7 +20,7 @@ SOURCE_TRAILER_KEY = "Source-Commit"
 _TRAILER_LINE = re.compile(r"^(?P<key>[A-Za-z0-9][A-Za-z0-9-]*):\s*(?P<value>.*?)\s*$")
 
 
-def bump_commit_message(values_file, key, tag, source_commit):
+def bump_commit_message(values_file: str, key: str, tag: str, source_commit: str) -> str:
     """The message of the commit that sets `key` in `values_file` to `tag`."""
     return (
         f"{SUBJECT_PREFIX} Deploy image {tag}\n"
@@ -32,7 +32,7 @@ def bump_commit_message(values_file, key, tag, source_commit):
     )
 
 
-def trailers(message):
+def trailers(message: str) -> dict[str, str]:
     """The trailers of a commit message: its last paragraph, when every line is `Key: value`."""
     paragraphs = [paragraph for paragraph in message.strip().split("\n\n") if paragraph.strip()]
     if len(paragraphs) < 2:
@@ -43,11 +43,11 @@ def trailers(message):
     return {match["key"]: match["value"] for match in matches}
 
 
-def is_bot_commit(message):
+def is_bot_commit(message: str) -> bool:
     """True when the commit message carries the tag-bump marker trailer."""
     return trailers(message).get(BOT_TRAILER_KEY) == BOT_TRAILER_VALUE
 
 
-def source_commit(message):
+def source_commit(message: str) -> str | None:
     """The commit a tag-bump commit deployed, or None."""
     return trailers(message).get(SOURCE_TRAILER_KEY)

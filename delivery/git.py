@@ -1,7 +1,10 @@
 """A thin wrapper over the git command line, for one repository."""
 
+from __future__ import annotations
+
 import os
 import subprocess
+from collections.abc import Mapping
 from pathlib import Path
 
 
@@ -12,11 +15,11 @@ class GitError(Exception):
 class Git:
     """Runs git commands in `repo_dir`, never prompting for credentials."""
 
-    def __init__(self, repo_dir):
+    def __init__(self, repo_dir: str | os.PathLike[str]) -> None:
         self.repo_dir = Path(repo_dir)
         self._env = {**os.environ, "LC_ALL": "C", "GIT_TERMINAL_PROMPT": "0"}
 
-    def run(self, *args, env=None):
+    def run(self, *args: str, env: Mapping[str, str] | None = None) -> str:
         """Run `git <args>` and return its stdout; raise GitError when it fails."""
         completed = subprocess.run(
             ["git", *args],
@@ -34,22 +37,24 @@ class Git:
             raise GitError(f"git {' '.join(args)} failed: {' | '.join(output.splitlines())}")
         return completed.stdout
 
-    def rev_parse(self, revision):
+    def rev_parse(self, revision: str) -> str:
         return self.run("rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}").strip()
 
-    def has_tracked_changes(self):
+    def has_tracked_changes(self) -> bool:
         return bool(self.run("status", "--porcelain", "--untracked-files=no").strip())
 
-    def fetch_branch(self, remote, branch):
+    def fetch_branch(self, remote: str, branch: str) -> str:
         """Fetch `branch` from `remote` into its remote-tracking ref; return the fetched commit."""
         tracking_ref = f"refs/remotes/{remote}/{branch}"
         self.run("fetch", "--quiet", "--no-tags", remote, f"+refs/heads/{branch}:{tracking_ref}")
         return self.rev_parse(tracking_ref)
 
-    def checkout_detached(self, commit):
+    def checkout_detached(self, commit: str) -> None:
         self.run("checkout", "--quiet", "--force", "--detach", commit)
 
-    def commit_file(self, path, message, author_name, author_email):
+    def commit_file(
+        self, path: str | os.PathLike[str], message: str, author_name: str, author_email: str
+    ) -> str:
         """Commit `path` as the given identity (author and committer); return the new commit."""
         identity = {
             "GIT_AUTHOR_NAME": author_name,
@@ -71,7 +76,7 @@ class Git:
         )
         return self.rev_parse("HEAD")
 
-    def push(self, remote, branch):
+    def push(self, remote: str, branch: str) -> str | None:
         """Push HEAD to `branch` on `remote`: None on success, git's error output on rejection."""
         try:
             self.run("push", "--porcelain", remote, f"HEAD:refs/heads/{branch}")
@@ -79,14 +84,14 @@ class Git:
             return str(error)
         return None
 
-    def commit_message(self, revision):
+    def commit_message(self, revision: str) -> str:
         return self.run("log", "-1", "--format=%B", revision)
 
-    def commits_between(self, older, newer):
+    def commits_between(self, older: str, newer: str) -> list[str]:
         """Commits reachable from `newer` but not from `older`, newest first."""
         return self.run("rev-list", f"{older}..{newer}").split()
 
-    def is_ancestor(self, ancestor, descendant):
+    def is_ancestor(self, ancestor: str, descendant: str) -> bool:
         try:
             self.run("merge-base", "--is-ancestor", ancestor, descendant)
         except GitError:

@@ -12,6 +12,7 @@ Exit status 2: the repository could not be read.
 
 import argparse
 import sys
+from collections.abc import Sequence
 
 from delivery.commit_marker import is_bot_commit, source_commit
 from delivery.git import Git, GitError
@@ -21,7 +22,7 @@ EXIT_BUILD = 1
 EXIT_ERROR = 2
 
 
-def decide(git, revision):
+def decide(git: Git, revision: str) -> tuple[int, str]:
     """(exit status, one-line reason) for `revision`."""
     head = git.rev_parse(revision)
     message = git.commit_message(head)
@@ -47,7 +48,7 @@ def decide(git, revision):
     return EXIT_SKIP, f"{head[:12]} is a tag bump of {deployed[:12]}: nothing new to build"
 
 
-def main(argv=None):
+def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m delivery.loop_guard", description=__doc__.split("\n\n")[0]
     )

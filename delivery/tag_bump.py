@@ -17,6 +17,7 @@ Exit status: 0 pushed or already set, 1 git failure or every attempt lost the ra
 import argparse
 import re
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from delivery.commit_marker import bump_commit_message
@@ -38,7 +39,7 @@ class BumpFailed(Exception):
     """Git failed, or the remote kept moving for every attempt (exit status 1)."""
 
 
-def validate_tag(tag):
+def validate_tag(tag: str) -> None:
     if tag in REFUSED_TAGS:
         raise InvalidInput(
             f"tag {tag!r} is refused: deploy an immutable tag such as the commit SHA"
@@ -47,7 +48,17 @@ def validate_tag(tag):
         raise InvalidInput(f"tag {tag!r} is not a valid image tag (expected {TAG_PATTERN.pattern})")
 
 
-def bump(repo_dir, values_file, key, tag, remote, branch, author_name, author_email, max_attempts):
+def bump(
+    repo_dir: str | Path,
+    values_file: str,
+    key: str,
+    tag: str,
+    remote: str,
+    branch: str,
+    author_name: str,
+    author_email: str,
+    max_attempts: int,
+) -> str:
     """Set `key` to `tag` on `remote`/`branch`; return a one-line report of what happened."""
     validate_tag(tag)
     if max_attempts < 1:
@@ -86,7 +97,7 @@ def bump(repo_dir, values_file, key, tag, remote, branch, author_name, author_em
     raise BumpFailed(f"{remote}/{branch} kept moving: gave up after {max_attempts} attempts")
 
 
-def parse_arguments(argv):
+def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m delivery.tag_bump", description=__doc__.split("\n\n")[0]
     )
@@ -107,7 +118,7 @@ def parse_arguments(argv):
     return parser.parse_args(argv)
 
 
-def main(argv=None):
+def main(argv: Sequence[str] | None = None) -> int:
     arguments = parse_arguments(argv)
     try:
         report = bump(

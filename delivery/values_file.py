@@ -17,7 +17,7 @@ class ValuesFileError(Exception):
     """The file cannot be edited as asked: missing, not YAML, or without the key."""
 
 
-def set_scalar(path, dotted_key, new_value):
+def set_scalar(path: str | Path, dotted_key: str, new_value: str) -> bool:
     """Set `dotted_key` (e.g. "image.tag") of the YAML file at `path` to the string `new_value`.
 
     Returns True when the file changed, False when the key already held that value.
@@ -40,7 +40,7 @@ def set_scalar(path, dotted_key, new_value):
     return True
 
 
-def _find(text, path, dotted_key):
+def _find(text: str, path: Path, dotted_key: str) -> tuple[ScalarNode, ScalarNode]:
     """The key node and the scalar value node at `dotted_key`."""
     try:
         node = YAML(typ="rt").compose(text)
@@ -67,7 +67,7 @@ def _find(text, path, dotted_key):
     return key_node, node
 
 
-def _replace_scalar(text, key_node, value_node, new_value):
+def _replace_scalar(text: str, key_node: ScalarNode, value_node: ScalarNode, new_value: str) -> str:
     """The text with the value node's span replaced by `new_value` in the same quoting style."""
     if value_node.style in ('"', "'"):
         rendered = f"{value_node.style}{new_value}{value_node.style}"
@@ -85,7 +85,9 @@ def _replace_scalar(text, key_node, value_node, new_value):
     return text[:start] + rendered + text[end:]
 
 
-def _check_only_the_key_changed(original, updated, keys, new_value, path):
+def _check_only_the_key_changed(
+    original: str, updated: str, keys: list[str], new_value: str, path: Path
+) -> None:
     safe = YAML(typ="safe")
     expected = safe.load(original)
     target = expected
