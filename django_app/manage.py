@@ -5,7 +5,7 @@ import os
 import sys
 
 
-def main():
+def main() -> None:
     """Run a management command; `test` defaults to the test settings, anything else to local."""
     default_settings = (
         "config.settings.test" if sys.argv[1:2] == ["test"] else "config.settings.local"

@@ -6,10 +6,13 @@ IP as Host header: behind the middleware chain they would be redirected to HTTPS
 (SECURE_SSL_REDIRECT) or rejected by ALLOWED_HOSTS.
 """
 
+from __future__ import annotations
+
 import logging
+from collections.abc import Callable
 
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
-from django.http import JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 
 logger = logging.getLogger(__name__)
 
@@ -17,12 +20,12 @@ LIVENESS_PATH = "/healthz"
 READINESS_PATH = "/readyz"
 
 
-def liveness():
+def liveness() -> JsonResponse:
     """The process serves requests; deliberately ignores the database."""
     return JsonResponse({"status": "ok"})
 
 
-def readiness():
+def readiness() -> JsonResponse:
     """The process can serve real traffic: the database answers a trivial query."""
     try:
         with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
@@ -36,10 +39,10 @@ def readiness():
 class HealthCheckMiddleware:
     """Answer the probe paths before any other middleware runs."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.path == LIVENESS_PATH:
             return liveness()
         if request.path == READINESS_PATH:

@@ -17,5 +17,5 @@ class Release(models.Model):
             models.UniqueConstraint(fields=["version", "hostname"], name="unique_release_per_host"),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.version} on {self.hostname}"

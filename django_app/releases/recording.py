@@ -1,5 +1,7 @@
 """Records, at process start, which version of the service runs on this host."""
 
+from __future__ import annotations
+
 import logging
 import socket
 
@@ -11,12 +13,12 @@ from releases.models import Release
 logger = logging.getLogger(__name__)
 
 
-def current_hostname():
+def current_hostname() -> str:
     """The host name; in Kubernetes, the pod name."""
     return socket.gethostname()
 
 
-def record_current_release():
+def record_current_release() -> Release | None:
     """Record settings.APP_VERSION on this host, once per (version, host) pair.
 
     Every gunicorn worker calls this; the unique constraint makes the calls after

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from releases.models import Release
@@ -7,7 +8,7 @@ from releases.recording import current_hostname
 RECENT_RELEASES_SHOWN = 50
 
 
-def release_list(request):
+def release_list(request: HttpRequest) -> HttpResponse:
     """Home page: the most recent releases, newest first."""
     context = {
         "releases": Release.objects.order_by("-started_at", "-id")[:RECENT_RELEASES_SHOWN],

@@ -4,6 +4,7 @@ Each knob is read from an environment variable, documented in django_app/README.
 """
 
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -60,7 +61,7 @@ TEMPLATES = [
 ]
 
 
-def _database_from_url(url):
+def _database_from_url(url: str) -> dict[str, Any]:
     database = dj_database_url.parse(
         url,
         conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),

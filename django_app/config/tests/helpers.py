@@ -6,6 +6,7 @@ import secrets
 import socket
 import subprocess
 import sys
+from collections.abc import Iterator
 
 from django.conf import settings
 
@@ -14,14 +15,14 @@ REALISTIC_SECRET_KEY = secrets.token_urlsafe(50)
 
 
 @contextlib.contextmanager
-def closed_port():
+def closed_port() -> Iterator[int]:
     """Yield a local TCP port on which nothing listens: connecting is refused at once."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))  # bound but not listening: the port stays unused
         yield sock.getsockname()[1]
 
 
-def run_python(code, **environment):
+def run_python(code: str, **environment: str) -> subprocess.CompletedProcess[str]:
     """Run `code` in a fresh interpreter in the project directory, with only the
     given Django-related variables set on top of the current environment."""
     env = {

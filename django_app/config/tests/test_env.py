@@ -8,15 +8,15 @@ from config.env import env_bool, env_int, env_list, env_str
 
 
 class EnvStrTests(SimpleTestCase):
-    def test_returns_the_value(self):
+    def test_returns_the_value(self) -> None:
         with mock.patch.dict(os.environ, {"SAMPLE": "value"}):
             self.assertEqual(env_str("SAMPLE"), "value")
 
-    def test_empty_variable_falls_back_to_default(self):
+    def test_empty_variable_falls_back_to_default(self) -> None:
         with mock.patch.dict(os.environ, {"SAMPLE": ""}):
             self.assertEqual(env_str("SAMPLE", "fallback"), "fallback")
 
-    def test_missing_required_variable_names_it(self):
+    def test_missing_required_variable_names_it(self) -> None:
         with (
             mock.patch.dict(os.environ, clear=True),
             self.assertRaisesMessage(
@@ -27,7 +27,7 @@ class EnvStrTests(SimpleTestCase):
 
 
 class EnvBoolTests(SimpleTestCase):
-    def test_reads_true_and_false_words(self):
+    def test_reads_true_and_false_words(self) -> None:
         for raw, expected in [
             ("true", True),
             ("1", True),
@@ -39,11 +39,11 @@ class EnvBoolTests(SimpleTestCase):
             with self.subTest(raw=raw), mock.patch.dict(os.environ, {"SAMPLE": raw}):
                 self.assertIs(env_bool("SAMPLE", not expected), expected)
 
-    def test_unset_gives_default(self):
+    def test_unset_gives_default(self) -> None:
         with mock.patch.dict(os.environ, clear=True):
             self.assertIs(env_bool("SAMPLE", True), True)
 
-    def test_rejects_other_words(self):
+    def test_rejects_other_words(self) -> None:
         with (
             mock.patch.dict(os.environ, {"SAMPLE": "maybe"}),
             self.assertRaisesMessage(
@@ -54,11 +54,11 @@ class EnvBoolTests(SimpleTestCase):
 
 
 class EnvIntTests(SimpleTestCase):
-    def test_reads_integer(self):
+    def test_reads_integer(self) -> None:
         with mock.patch.dict(os.environ, {"SAMPLE": "42"}):
             self.assertEqual(env_int("SAMPLE", 1), 42)
 
-    def test_rejects_non_integer(self):
+    def test_rejects_non_integer(self) -> None:
         with (
             mock.patch.dict(os.environ, {"SAMPLE": "ten"}),
             self.assertRaisesMessage(
@@ -69,11 +69,11 @@ class EnvIntTests(SimpleTestCase):
 
 
 class EnvListTests(SimpleTestCase):
-    def test_splits_on_commas_and_drops_blanks(self):
+    def test_splits_on_commas_and_drops_blanks(self) -> None:
         with mock.patch.dict(os.environ, {"SAMPLE": " a.example.com, ,b.example.com "}):
             self.assertEqual(env_list("SAMPLE"), ["a.example.com", "b.example.com"])
 
-    def test_blank_items_only_count_as_missing(self):
+    def test_blank_items_only_count_as_missing(self) -> None:
         with (
             mock.patch.dict(os.environ, {"SAMPLE": " , "}),
             self.assertRaisesMessage(
@@ -82,6 +82,6 @@ class EnvListTests(SimpleTestCase):
         ):
             env_list("SAMPLE")
 
-    def test_unset_gives_default(self):
+    def test_unset_gives_default(self) -> None:
         with mock.patch.dict(os.environ, clear=True):
             self.assertEqual(env_list("SAMPLE", ["localhost"]), ["localhost"])

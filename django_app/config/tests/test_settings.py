@@ -1,6 +1,7 @@
 """Production settings, loaded in a fresh interpreter as a deployed process would."""
 
 import json
+import subprocess
 
 from django.test import SimpleTestCase
 
@@ -35,14 +36,14 @@ print(json.dumps({
 
 
 class ProductionSettingsTests(SimpleTestCase):
-    def load(self, **overrides):
+    def load(self, **overrides: str | None) -> subprocess.CompletedProcess[str]:
         environment = {**PRODUCTION_ENVIRONMENT, **overrides}
         return run_python(
             PRINT_SETTINGS,
             **{name: value for name, value in environment.items() if value is not None},
         )
 
-    def test_realistic_environment_gives_secure_settings(self):
+    def test_realistic_environment_gives_secure_settings(self) -> None:
         result = self.load()
 
         self.assertEqual(result.returncode, 0, result.stderr)
@@ -63,7 +64,7 @@ class ProductionSettingsTests(SimpleTestCase):
             },
         )
 
-    def test_knobs_are_read_from_environment(self):
+    def test_knobs_are_read_from_environment(self) -> None:
         result = self.load(
             DJANGO_SECURE_SSL_REDIRECT="false",
             DJANGO_SECURE_HSTS_SECONDS="31536000",
@@ -80,7 +81,7 @@ class ProductionSettingsTests(SimpleTestCase):
         self.assertEqual(loaded["CONN_MAX_AGE"], 0)
         self.assertEqual(loaded["APP_VERSION"], "sha-1234abc")
 
-    def test_refuses_to_start_without_secret_key(self):
+    def test_refuses_to_start_without_secret_key(self) -> None:
         result = self.load(DJANGO_SECRET_KEY=None)
 
         self.assertNotEqual(result.returncode, 0)
@@ -88,13 +89,13 @@ class ProductionSettingsTests(SimpleTestCase):
             "The DJANGO_SECRET_KEY environment variable is required but is not set.", result.stderr
         )
 
-    def test_refuses_to_start_without_allowed_hosts(self):
+    def test_refuses_to_start_without_allowed_hosts(self) -> None:
         result = self.load(DJANGO_ALLOWED_HOSTS=None)
 
         self.assertNotEqual(result.returncode, 0)
         self.assertIn("The DJANGO_ALLOWED_HOSTS environment variable is required", result.stderr)
 
-    def test_refuses_non_postgresql_database(self):
+    def test_refuses_non_postgresql_database(self) -> None:
         result = self.load(DATABASE_URL="sqlite:///tmp/app.sqlite3")
 
         self.assertNotEqual(result.returncode, 0)
@@ -102,7 +103,7 @@ class ProductionSettingsTests(SimpleTestCase):
 
 
 class WsgiStartupTests(SimpleTestCase):
-    def test_server_starts_and_logs_warning_when_database_is_down(self):
+    def test_server_starts_and_logs_warning_when_database_is_down(self) -> None:
         with closed_port() as port:
             environment = {
                 **PRODUCTION_ENVIRONMENT,

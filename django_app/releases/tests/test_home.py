@@ -10,7 +10,7 @@ VERSION_CELL = re.compile(r'<td class="version"><code>(.*?)</code></td>')
 
 
 class HomePageTests(TestCase):
-    def test_lists_releases_newest_first(self):
+    def test_lists_releases_newest_first(self) -> None:
         for version, day in [("v2", 2), ("v3", 3), ("v1", 1)]:
             Release.objects.create(
                 version=version, hostname="pod-a", started_at=datetime(2025, 1, day, tzinfo=UTC)
@@ -22,12 +22,12 @@ class HomePageTests(TestCase):
         self.assertEqual(VERSION_CELL.findall(response.content.decode()), ["v3", "v2", "v1"])
 
     @override_settings(APP_VERSION="sha-1234abc")
-    def test_shows_the_version_serving_the_page(self):
+    def test_shows_the_version_serving_the_page(self) -> None:
         response = self.client.get("/")
 
         self.assertContains(response, "served by version <code>sha-1234abc</code>", html=False)
 
-    def test_says_so_when_nothing_is_recorded(self):
+    def test_says_so_when_nothing_is_recorded(self) -> None:
         response = self.client.get("/")
 
         self.assertContains(response, "No release recorded yet.")
@@ -35,7 +35,7 @@ class HomePageTests(TestCase):
 
 
 class ReleaseAdminTests(TestCase):
-    def test_staff_can_browse_releases(self):
+    def test_staff_can_browse_releases(self) -> None:
         Release.objects.create(version="v-admin", hostname="pod-a")
         admin = get_user_model().objects.create_superuser(
             "admin", "admin@example.com", "unused-password"

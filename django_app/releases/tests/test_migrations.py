@@ -5,7 +5,7 @@ from django.test import TestCase
 
 
 class MigrationsTests(TestCase):
-    def test_models_and_committed_migrations_agree(self):
+    def test_models_and_committed_migrations_agree(self) -> None:
         output = StringIO()
         try:
             call_command("makemigrations", "--check", "--dry-run", stdout=output)

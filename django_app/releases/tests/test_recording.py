@@ -9,7 +9,7 @@ from releases.recording import record_current_release
 
 @override_settings(APP_VERSION="sha-abc123")
 class RecordCurrentReleaseTests(TestCase):
-    def test_records_version_and_hostname(self):
+    def test_records_version_and_hostname(self) -> None:
         with self.assertLogs("releases.recording", "INFO"):
             release = record_current_release()
 
@@ -20,7 +20,7 @@ class RecordCurrentReleaseTests(TestCase):
         self.assertEqual(release, Release.objects.get())
         self.assertIsNotNone(release.started_at)
 
-    def test_each_worker_of_a_host_records_the_same_release_once(self):
+    def test_each_worker_of_a_host_records_the_same_release_once(self) -> None:
         with self.assertLogs("releases.recording", "INFO"):
             first = record_current_release()
             second = record_current_release()
@@ -28,7 +28,7 @@ class RecordCurrentReleaseTests(TestCase):
         self.assertEqual(first, second)
         self.assertEqual(Release.objects.count(), 1)
 
-    def test_a_new_version_is_a_new_release(self):
+    def test_a_new_version_is_a_new_release(self) -> None:
         with self.assertLogs("releases.recording", "INFO"):
             record_current_release()
             with override_settings(APP_VERSION="sha-def456"):
@@ -39,7 +39,7 @@ class RecordCurrentReleaseTests(TestCase):
             ["sha-abc123", "sha-def456"],
         )
 
-    def test_missing_table_is_logged_not_raised(self):
+    def test_missing_table_is_logged_not_raised(self) -> None:
         with connection.schema_editor() as editor:
             editor.delete_model(Release)  # rolled back with the test's transaction
 
