@@ -159,6 +159,12 @@ class ClusterSettings(Strict):
         default_factory=list,
         description="IAM roles or users granted cluster admin through EKS access entries.",
     )
+    deployer_admin: bool = Field(
+        default=True,
+        description="Grant the identity that applies the cluster stack (an assumed role "
+        "resolved to its role) cluster admin through an access entry; with false, only "
+        "admin_principal_arns administer the cluster.",
+    )
     log_retention_days: int = Field(
         default=90, ge=1, le=3653, description="Days control-plane logs are kept (default 90)."
     )
@@ -173,6 +179,11 @@ class ClusterSettings(Strict):
                 ' (quote it in YAML: "1.34")'
             )
         return value
+
+    @model_validator(mode="after")
+    def _someone_administers(self) -> ClusterSettings:
+        rules.cluster_administrators(self.deployer_admin, self.admin_principal_arns)
+        return self
 
     @field_validator("endpoint_public_access_cidrs")
     @classmethod

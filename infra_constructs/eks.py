@@ -6,9 +6,10 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from cdktf import TerraformResourceLifecycle, Token
+from cdktf import Fn, TerraformResourceLifecycle, Token
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
+from cdktf_cdktf_provider_aws.data_aws_iam_session_context import DataAwsIamSessionContext
 from cdktf_cdktf_provider_aws.data_aws_partition import DataAwsPartition
 from cdktf_cdktf_provider_aws.eks_access_entry import EksAccessEntry
 from cdktf_cdktf_provider_aws.eks_access_policy_association import (
@@ -137,7 +138,11 @@ class KubernetesClusterProps:
     endpoint_public_access_cidrs: CIDRs allowed to reach the public API endpoint; empty
         (the default) turns the public endpoint off. The private endpoint is always on.
     admin_principal_arns: IAM roles/users given cluster admin through access entries
-        (default none: add them, since the creator gets no implicit admin).
+        (default none).
+    deployer_admin: the identity that applies the stack (an assumed-role session resolved to
+        its role) gets cluster admin through an access entry, unless it is already one of
+        `admin_principal_arns` (default True). With False and no `admin_principal_arns`,
+        nobody could reach the Kubernetes API: refused.
     log_retention_days: days control-plane logs are kept (default 90).
     """
 
@@ -147,6 +152,7 @@ class KubernetesClusterProps:
     node_groups: tuple[NodeGroupProps, ...]
     endpoint_public_access_cidrs: tuple[str, ...] = ()
     admin_principal_arns: tuple[str, ...] = ()
+    deployer_admin: bool = True
     log_retention_days: int = 90
 
     def __post_init__(self) -> None:
@@ -157,6 +163,10 @@ class KubernetesClusterProps:
             endpoint_public_access_cidrs=rules.endpoint_cidrs,
             admin_principal_arns=rules.iam_principal_arns,
         )
+        try:
+            rules.cluster_administrators(self.deployer_admin, self.admin_principal_arns)
+        except ValueError as refused:
+            raise ValueError(f"KubernetesClusterProps: {refused}") from None
 
 
 class KubernetesCluster(Construct):
@@ -165,7 +175,8 @@ class KubernetesCluster(Construct):
     - Secrets are envelope-encrypted with a customer-managed KMS key that rotates yearly.
     - The VPC CNI enforces NetworkPolicies.
     - All five control-plane log types go to `/aws/eks/<name>/cluster` (bounded retention).
-    - Authentication mode API (access entries); the creator gets no bootstrap admin rights.
+    - Authentication mode API (access entries): the deployer (`deployer_admin`) and
+      `admin_principal_arns` get cluster admin, nobody else; no implicit bootstrap admin.
     - Nodes run in the private subnets from a launch template requiring IMDSv2 with hop limit
       1 and an encrypted gp3 root volume. Node role: worker and ECR read-only policies only;
       the VPC CNI gets its own IRSA role.
@@ -181,7 +192,8 @@ class KubernetesCluster(Construct):
         super().__init__(scope, id)
         self.props = props
         self.partition = DataAwsPartition(self, "partition").partition
-        account_id = DataAwsCallerIdentity(self, "account").account_id
+        self.caller = DataAwsCallerIdentity(self, "account")
+        account_id = self.caller.account_id
 
         # 1. Key: envelope encryption of Kubernetes secrets.
         secrets_key = self._secrets_key(account_id)
@@ -294,23 +306,37 @@ class KubernetesCluster(Construct):
         )
 
     def _access(self, cluster: EksCluster) -> None:
-        """Cluster admin, through an access entry, for each of `admin_principal_arns`."""
+        """Cluster admin, through an access entry, for the deployer (`deployer_admin`) and
+        each of `admin_principal_arns`."""
+        principals: list[tuple[str, str, dict[str, object]]] = []
+        if self.props.deployer_admin:
+            # The caller's ARN is an STS session for an assumed role; an access entry needs
+            # the role. Both data sources are read at plan time, so `count` is known then.
+            deployer = DataAwsIamSessionContext(self, "deployer-session", arn=self.caller.arn)
+            listed = Fn.contains(list(self.props.admin_principal_arns), deployer.issuer_arn)
+            count = Token.as_number(Fn.conditional(listed, 0, 1))
+            principals.append(("deployer", deployer.issuer_arn, {"count": count}))
         for index, principal_arn in enumerate(self.props.admin_principal_arns):
+            principals.append((f"admin-{index}", principal_arn, {}))
+        for id, principal_arn, options in principals:
             entry = EksAccessEntry(
                 self,
-                f"admin-{index}",
+                id,
                 cluster_name=cluster.name,
                 principal_arn=principal_arn,
                 type="STANDARD",
+                **options,
             )
             EksAccessPolicyAssociation(
                 self,
-                f"admin-{index}-policy",
+                f"{id}-policy",
                 cluster_name=cluster.name,
-                principal_arn=entry.principal_arn,
+                principal_arn=principal_arn,
                 policy_arn=f"arn:{self.partition}:eks::aws:cluster-access-policy/"
                 "AmazonEKSClusterAdminPolicy",
                 access_scope=EksAccessPolicyAssociationAccessScope(type="cluster"),
+                depends_on=[entry],
+                **options,
             )
 
     def _addons(

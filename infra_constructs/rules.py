@@ -125,6 +125,15 @@ def pinned_plugins(values: Sequence[str]) -> Sequence[str]:
     return values
 
 
+def cluster_administrators(deployer_admin: bool, admin_principal_arns: Sequence[str]) -> None:
+    """Somebody can administer the cluster: the deployer, or at least one listed principal."""
+    if not deployer_admin and not admin_principal_arns:
+        raise ValueError(
+            "nobody could administer the cluster: set cluster.deployer_admin: true, or list "
+            "your admin roles in cluster.admin_principal_arns"
+        )
+
+
 def node_group_sizes(min_size: int, desired_size: int, max_size: int) -> None:
     """`1 <= min_size <= desired_size <= max_size`."""
     if not 1 <= min_size <= desired_size <= max_size:

@@ -286,3 +286,11 @@ def test_config_is_frozen():
     config = load_config("dev")
     with pytest.raises(Exception, match="frozen"):
         config.project = "other"
+
+
+def test_config_that_locks_everybody_out_of_the_cluster_is_refused(tmp_path):
+    data = set_path(shipped_config("dev"), "cluster.deployer_admin", False)
+    assert error_of(tmp_path, data).endswith(
+        "dev.yaml: cluster: nobody could administer the cluster: set cluster.deployer_admin: "
+        "true, or list your admin roles in cluster.admin_principal_arns"
+    )

@@ -142,19 +142,18 @@ def test_the_synthesized_stack_itself_is_not_changed():
     assert stack == before
 
 
-def test_the_dev_cluster_stack_loses_its_add_ons_and_nothing_else(dev):
+def test_the_dev_cluster_stack_loses_its_add_ons_and_access_entries_and_nothing_else(dev):
     original = dev.stacks["cluster"]
     copied = rewrite(original)
-    assert set(original["resource"]) - set(copied["resource"]) == {"aws_eks_addon"}
+    removed = set(UNSUPPORTED_RESOURCE_TYPES)
+    assert set(original["resource"]) - set(copied["resource"]) == removed
     for resources in copied["resource"].values():
         for resource in resources.values():
-            assert not any(
-                ref.startswith("aws_eks_addon.") for ref in resource.get("depends_on", [])
-            )
+            assert not any(ref.split(".")[0] in removed for ref in resource.get("depends_on", []))
     assert {
         resource_type: set(resources) for resource_type, resources in copied["resource"].items()
     } == {
         resource_type: set(resources)
         for resource_type, resources in original["resource"].items()
-        if resource_type != "aws_eks_addon"
+        if resource_type not in removed
     }

@@ -146,21 +146,65 @@ def test_ebs_csi_driver_and_vpc_cni_use_their_own_irsa_roles(dev):
         assert subjects == [[f"system:serviceaccount:kube-system:{service_account}"]]
 
 
-def test_admin_principals_get_cluster_admin_through_access_entries(tmp_path):
+def synth_cluster_with(tmp_path, **cluster) -> dict:
     from infra_config import load_config
     from main import build_app
 
     config = load_config("dev")
-    admin = "arn:aws:iam::123456789012:role/platform-admin"
-    config = config.model_copy(
-        update={"cluster": config.cluster.model_copy(update={"admin_principal_arns": [admin]})}
-    )
+    config = config.model_copy(update={"cluster": config.cluster.model_copy(update=cluster)})
     build_app(config, str(tmp_path)).synth()
-    stack = json.loads((tmp_path / "stacks" / "cluster" / "cdk.tf.json").read_text())
-    assert only_resource(stack, "aws_eks_access_entry")["principal_arn"] == admin
-    association = only_resource(stack, "aws_eks_access_policy_association")
-    assert association["policy_arn"].endswith(":cluster-access-policy/AmazonEKSClusterAdminPolicy")
-    assert association["access_scope"] == {"type": "cluster"}
+    return json.loads((tmp_path / "stacks" / "cluster" / "cdk.tf.json").read_text())
+
+
+def admin_entries(stack: dict) -> dict[str, tuple[dict, dict]]:
+    """Access entries by construct id prefix, each with its policy association."""
+    entries = stack["resource"].get("aws_eks_access_entry", {})
+    associations = stack["resource"].get("aws_eks_access_policy_association", {})
+    found = {}
+    for key, entry in entries.items():
+        [association] = [
+            a for a in associations.values() if f"aws_eks_access_entry.{key}" in a["depends_on"]
+        ]
+        assert association["principal_arn"] == entry["principal_arn"]
+        assert association["policy_arn"].endswith(
+            ":cluster-access-policy/AmazonEKSClusterAdminPolicy"
+        )
+        assert association["access_scope"] == {"type": "cluster"}
+        assert association.get("count") == entry.get("count")
+        found[key.split("_")[1]] = (entry, association)
+    return found
+
+
+def test_admin_principals_get_cluster_admin_through_access_entries(tmp_path):
+    admin = "arn:aws:iam::123456789012:role/platform-admin"
+    stack = synth_cluster_with(tmp_path, admin_principal_arns=[admin], deployer_admin=False)
+    entries = admin_entries(stack)
+    assert list(entries) == ["admin-0"]
+    assert entries["admin-0"][0]["principal_arn"] == admin
+
+
+def test_the_deployer_role_gets_cluster_admin_unless_listed(dev):
+    """Not locked out: the session's role (not the STS session ARN) gets an entry, skipped
+    (count 0) when it is already one of admin_principal_arns."""
+    stack = dev.stacks["cluster"]
+    [(key, session)] = stack["data"]["aws_iam_session_context"].items()
+    [caller] = stack["data"]["aws_caller_identity"]
+    assert session["arn"] == f"${{data.aws_caller_identity.{caller}.arn}}"
+    entries = admin_entries(stack)
+    assert list(entries) == ["deployer"]
+    entry = entries["deployer"][0]
+    assert entry["principal_arn"] == f"${{data.aws_iam_session_context.{key}.issuer_arn}}"
+    assert entry["count"] == (
+        f"${{contains([], data.aws_iam_session_context.{key}.issuer_arn) ? 0 : 1}}"
+    )
+
+
+def test_config_without_any_cluster_administrator_is_refused():
+    from infra_constructs.eks import KubernetesClusterProps, NodeGroupProps
+
+    group = NodeGroupProps("general", ("t3.large",), 1, 1, 1)
+    with pytest.raises(ValueError, match="KubernetesClusterProps: nobody could administer"):
+        KubernetesClusterProps("c", "1.34", ["s"], (group,), deployer_admin=False)
 
 
 def test_outputs_give_the_platform_what_it_needs(dev):
