@@ -14,7 +14,7 @@ Adding an add-on: one file under `infra_constructs/` with its chart pin, props, 
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Literal, Protocol
+from typing import Literal
 
 from cdktf_cdktf_provider_kubernetes.namespace_v1 import NamespaceV1, NamespaceV1Metadata
 from constructs import Construct
@@ -22,12 +22,6 @@ from constructs import Construct
 from infra_constructs.helm_addon import HelmAddon, HelmAddonProps
 
 PodSecurityLevel = Literal["privileged", "baseline", "restricted"]
-
-
-class ClusterAddon(Protocol):
-    """Anything a stack can deploy onto the cluster."""
-
-    def deploy(self, scope: Construct) -> object: ...
 
 
 def pod_security_namespace(
