@@ -33,12 +33,18 @@ PG_STAMP := $(VENV)/.postgresql
 
 .PHONY: setup synth test test-django policy clean snapshot-update bench rehearse lint fix docs
 
-setup: $(PY_STAMP) $(NODE_STAMP)
+# The two installs run side by side (pip and npm each leave a core idle). Wheels are installed
+# without compiling their bytecode: the provider bindings hold thousands of modules, of which a
+# synth imports a few dozen (compiled on first import).
+PIP_INSTALL = -m pip install --quiet --disable-pip-version-check --no-compile
+
+setup:
+	@$(MAKE) --no-print-directory -j2 $(PY_STAMP) $(NODE_STAMP)
 
 $(PY_STAMP): requirements.txt requirements-dev.txt requirements-pytest.txt django_app/requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python >= 3.11 is required; set PYTHON=python3.11")'
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt -r requirements-dev.txt
+	$(PY) $(PIP_INSTALL) -r requirements.txt -r requirements-dev.txt
 	$(PY) -m pip check
 	touch $@
 
@@ -71,9 +77,15 @@ synth: setup
 	rm -rf $(OUT).previous
 	@echo "synthesized environment '$(ENV)' into $(OUT)/stacks/"
 
-# Lint first (cheapest), then the policy gate, so that pytest's summary is the last thing printed.
-test: setup $(PG_STAMP) lint policy
-	$(PY) -m pytest
+# Everything installed side by side, lint (cheapest) first, then every test on TEST_WORKERS
+# processes (pytest-xdist, a module per worker at a time). The deploy rehearsal is the longest
+# module and starts first (tests/conftest.py); the policy gate is a test
+# (tests/policy/test_shipped_gate.py) that another worker runs meanwhile.
+TEST_WORKERS ?= 2
+test:
+	@$(MAKE) --no-print-directory -j3 $(PY_STAMP) $(NODE_STAMP) $(POLICY_STAMP) $(PG_STAMP)
+	@$(MAKE) --no-print-directory lint
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder
 
 # ruff for the whole tree (pyproject.toml [tool.ruff]): lint rules and formatting, both checked.
 lint: setup
@@ -96,7 +108,7 @@ POLICY_OUT := .policy
 # checkov in a venv of its own: its pinned closure conflicts with pytest 9's.
 $(POLICY_STAMP): requirements-policy.txt
 	test -x $(POLICY_VENV)/bin/python || $(PYTHON) -m venv $(POLICY_VENV)
-	$(POLICY_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-policy.txt
+	$(POLICY_VENV)/bin/python $(PIP_INSTALL) -r requirements-policy.txt
 	$(POLICY_VENV)/bin/python -m pip check
 	touch $@
 
@@ -116,7 +128,7 @@ policy: setup $(POLICY_STAMP)
 DJANGO_VENV := .venv-django
 $(DJANGO_VENV)/.installed: django_app/requirements.txt requirements-pytest.txt
 	test -x $(DJANGO_VENV)/bin/python || $(PYTHON) -m venv $(DJANGO_VENV)
-	$(DJANGO_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r django_app/requirements.txt -r requirements-pytest.txt
+	$(DJANGO_VENV)/bin/python $(PIP_INSTALL) -r django_app/requirements.txt -r requirements-pytest.txt
 	touch $@
 
 test-django: $(DJANGO_VENV)/.installed $(PG_STAMP)

@@ -10,6 +10,8 @@ these ways:
 - a local backend's relative path is replaced by a file in the rehearsal's state directory;
 - `required_providers.aws.version` becomes the provider version the mirror holds;
 - `lifecycle.prevent_destroy` is dropped, so that the rehearsal can tear the backend down;
+- the attributes of `rehearsal.drift.KNOWN_EMULATOR_DRIFT` are added to `lifecycle.ignore_changes`
+  of their resources: the emulator returns them differently from what was sent, AWS does not;
 - resources of `UNSUPPORTED_RESOURCE_TYPES` are removed, with the `depends_on` entries that
   name them. Any other reference to them is an error: nothing else is skipped silently.
 """
@@ -19,6 +21,8 @@ from __future__ import annotations
 import copy
 import json
 from pathlib import Path
+
+from rehearsal.drift import known_emulator_drift
 
 UNSUPPORTED_RESOURCE_TYPES = (
     "aws_eks_addon",
@@ -60,6 +64,11 @@ def rehearsal_copy(stack: dict, *, endpoint: str, state_dir: Path, provider_vers
             remote_state["config"].update(_state_store_settings(endpoint))
     for block in _blocks(stack):
         block.get("lifecycle", {}).pop("prevent_destroy", None)
+    for resource_type, attributes in known_emulator_drift(stack).items():
+        for resource in stack["resource"][resource_type].values():
+            lifecycle = resource.setdefault("lifecycle", {})
+            ignored = lifecycle.get("ignore_changes", [])
+            lifecycle["ignore_changes"] = [*ignored, *sorted(set(attributes) - set(ignored))]
     _remove_unsupported_resources(stack)
     return stack
 

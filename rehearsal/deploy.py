@@ -7,7 +7,6 @@ import json
 import subprocess
 import time
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from botocore.exceptions import ClientError
 from deployment.order import StackGraph
 from deployment.sequence import BOOTSTRAP_STACK, BackendState, Report
 from rehearsal.copies import rehearsal_copy
+from rehearsal.drift import drift
 from rehearsal.emulator import Emulator
 from rehearsal.terraform import Terraform
 
@@ -78,6 +78,8 @@ class Rehearsal:
         self.graph = rehearsed_graph(manifest, stacks)
         self.stack_names = self.graph.deploy_order()
         self.report = Report(io.StringIO())
+        self.changed: list[str] = []
+        """Every stack applied with changes, in order (a stack once per deploy)."""
         """Where the sequence reports its steps (`python -m rehearsal` prints them)."""
         self._copies = {name: self._copy(stacks[name]) for name in self.stack_names}
         self._backend_on_s3 = self._copy(backend_on_s3)
@@ -129,7 +131,7 @@ class Rehearsal:
     def apply_backend(self, on: BackendState) -> None:
         self._write(BOOTSTRAP_STACK, self._backend_copy(on))
         self.terraform.run(self.stack_dir(BOOTSTRAP_STACK), "init", "-reconfigure")
-        self.terraform.run(self.stack_dir(BOOTSTRAP_STACK), "apply", "-auto-approve")
+        self._apply_planned(BOOTSTRAP_STACK)
 
     def migrate_backend(self, to: BackendState) -> None:
         """To S3: the state copied into the bucket, then the local file deleted once a plan on
@@ -149,7 +151,29 @@ class Rehearsal:
 
     def apply(self, name: str) -> None:
         self.terraform.run(self.stack_dir(name), "init")
-        self.terraform.run(self.stack_dir(name), "apply", "-auto-approve")
+        self._apply_planned(name)
+
+    def _apply_planned(self, name: str) -> None:
+        """Plan; apply that plan only when it changes something, as `cdktf deploy` does. A
+        stack whose plan had changes is appended to `changed` (`drift_of` tells what)."""
+        plan_file = self._plan_file(name)
+        plan = self.plan(name, f"-out={plan_file}")
+        if plan.returncode == 1:
+            raise RehearsalFailure(f"{name}: plan failed:\n{plan.stderr[-4000:]}")
+        if plan.returncode == PLAN_NO_CHANGES:
+            return
+        self.changed.append(name)
+        self.terraform.run(self.stack_dir(name), "apply", str(plan_file))
+
+    def drift_of(self, name: str) -> dict[str, set[str]]:
+        """What the last plan `apply` made of stack `name` changes (`rehearsal.drift.drift`)."""
+        shown = self.terraform.run(
+            self.stack_dir(name), "show", "-json", str(self._plan_file(name))
+        )
+        return drift(json.loads(shown.stdout))
+
+    def _plan_file(self, name: str) -> Path:
+        return self.stack_dir(name) / "deploy.tfplan"
 
     def clean_up_before_destroy(self, name: str) -> None:
         """Nothing runs in the emulator that creates resources outside Terraform."""
@@ -189,23 +213,6 @@ class Rehearsal:
             *args,
             expect=(PLAN_NO_CHANGES, PLAN_CHANGES, 1),
         )
-
-    def planned_changes(self, name: str) -> dict:
-        """A fresh plan of stack `name` in Terraform's JSON plan representation (with no
-        `resource_changes` when there are none)."""
-        plan_file = self.stack_dir(name) / "rehearsal.tfplan"
-        plan = self.plan(name, f"-out={plan_file}")
-        if plan.returncode == 1:
-            raise RehearsalFailure(f"{name}: plan failed:\n{plan.stderr[-4000:]}")
-        if plan.returncode == PLAN_NO_CHANGES:
-            return {}
-        shown = self.terraform.run(self.stack_dir(name), "show", "-json", str(plan_file))
-        return json.loads(shown.stdout)
-
-    def planned_changes_of(self, names: tuple[str, ...]) -> dict[str, dict]:
-        """`planned_changes` of several stacks, side by side."""
-        with ThreadPoolExecutor(max_workers=len(names)) as pool:
-            return dict(zip(names, pool.map(self.planned_changes, names), strict=True))
 
     def state_version(self, name: str) -> str:
         """S3 version id of stack `name`'s state object: it changes whenever state is written."""

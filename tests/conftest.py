@@ -18,6 +18,12 @@ os.environ["NODE_OPTIONS"] = "--no-deprecation"
 provider_loader.install()
 
 
+def pytest_collection_modifyitems(config, items):
+    """Tests marked `first` (the deploy rehearsal: about six minutes, its steps in order on one
+    worker) start the session; the other worker runs the rest meanwhile."""
+    items.sort(key=lambda item: item.get_closest_marker("first") is None)
+
+
 @pytest.fixture(scope="session")
 def synth(tmp_path_factory):
     """`synth(env)` returns that environment's `SynthResult`, synthesizing it at most once."""

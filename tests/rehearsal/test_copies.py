@@ -111,8 +111,16 @@ def test_prevent_destroy_is_dropped_and_other_lifecycle_settings_stay():
     resources = rewrite(small_stack())["resource"]
     assert resources["aws_s3_bucket"]["bucket"]["lifecycle"] == {}
     assert resources["aws_eks_node_group"]["nodes"]["lifecycle"] == {
-        "ignore_changes": ["scaling_config[0].desired_size"]
+        "ignore_changes": ["scaling_config[0].desired_size", "remote_access", "update_config"]
     }
+
+
+def test_the_known_emulator_drift_is_ignored_after_creation_and_only_there():
+    resources = rewrite(small_stack())["resource"]
+    assert resources["aws_eks_cluster"]["cluster"]["lifecycle"] == {
+        "ignore_changes": ["access_config"]
+    }
+    assert "lifecycle" not in resources["aws_iam_role"]["role"]
 
 
 def test_unsupported_resources_go_and_so_do_the_depends_on_entries_naming_them():

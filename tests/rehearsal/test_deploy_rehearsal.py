@@ -19,6 +19,10 @@ from rehearsal.steps import STEPS, Step
 from rehearsal.synth import backend_stack_on_s3
 from rehearsal.terraform import Terraform
 
+# The longest module of the suite: it starts the session (tests/conftest.py). Its steps share one
+# emulator; `make test` runs pytest-xdist with --dist loadscope, so one worker runs them all.
+pytestmark = pytest.mark.first
+
 
 @dataclass
 class RehearsalRun:
