@@ -495,6 +495,14 @@ def leftovers(aws: Emulator) -> list[str]:
             for repository in aws.client("ecr").describe_repositories()["repositories"]
         ],
         "clusters": aws.client("eks").list_clusters()["clusters"],
+        "load balancers": [
+            balancer["LoadBalancerName"]
+            for balancer in aws.client("elbv2").describe_load_balancers()["LoadBalancers"]
+        ],
+        "target groups": [
+            group["TargetGroupName"]
+            for group in aws.client("elbv2").describe_target_groups()["TargetGroups"]
+        ],
         "roles": [role["RoleName"] for role in aws.client("iam").list_roles()["Roles"]],
         "OIDC providers": [
             provider["Arn"]

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from botocore.exceptions import ClientError
 
+from deployment.load_balancers import remove_controller_leftovers
 from deployment.order import StackGraph
 from deployment.sequence import BOOTSTRAP_STACK, BackendState, Report
 from rehearsal.copies import rehearsal_copy
@@ -44,6 +45,8 @@ LOCK_WAIT_SECONDS = 60
 REFUSAL_SECONDS = 30
 """A run that meets a held lock with `-lock-timeout=0s` ends well within this (about 1 s)."""
 LOCK_ERROR = "Error acquiring the state lock"
+LEFTOVERS_TIMEOUT_SECONDS = 60
+"""The emulator deletes at once; a minute is ample."""
 
 
 class RehearsalFailure(Exception):
@@ -107,6 +110,16 @@ class Rehearsal:
 
     def stack_dir(self, name: str) -> Path:
         return self.stacks_dir / name
+
+    @property
+    def cluster_name(self) -> str:
+        """The EKS cluster's name, as the cluster stack sets it."""
+        (cluster,) = [
+            cluster
+            for stack in self._copies.values()
+            for cluster in stack.get("resource", {}).get("aws_eks_cluster", {}).values()
+        ]
+        return cluster["name"]
 
     def copy_of(self, name: str) -> dict:
         """The rehearsal copy of stack `name` (the backend's: on local state)."""
@@ -176,7 +189,16 @@ class Rehearsal:
         return self.stack_dir(name) / "deploy.tfplan"
 
     def clean_up_before_destroy(self, name: str) -> None:
-        """Nothing runs in the emulator that creates resources outside Terraform."""
+        """Before the stack that holds the cluster: what the AWS Load Balancer Controller made
+        for it in the VPC goes (`deployment.load_balancers`, as in `make destroy`)."""
+        if "aws_eks_cluster" in self._copies[name].get("resource", {}):
+            remove_controller_leftovers(
+                self.emulator.client("elbv2"),
+                self.emulator.client("ec2"),
+                self.cluster_name,
+                timeout_seconds=LEFTOVERS_TIMEOUT_SECONDS,
+                poll_seconds=1,
+            )
 
     def destroy(self, name: str) -> None:
         self.terraform.run(self.stack_dir(name), "destroy", "-auto-approve")

@@ -11,7 +11,9 @@ from dataclasses import dataclass
 
 from deployment.sequence import deploy, destroy
 from infra_config import EnvironmentConfig
+from infra_constructs.network import SUBNET_ELB_ROLES
 from rehearsal.checks import PROMISES, every_state_is_in_the_bucket, leftovers
+from rehearsal.controller import make_ingress_load_balancer
 from rehearsal.deploy import Rehearsal, RehearsalFailure
 
 LOCKED_STACK = "network"
@@ -75,6 +77,25 @@ def _redeploy(rehearsal: Rehearsal, config: EnvironmentConfig) -> None:
         )
 
 
+def _ingress_load_balancer(rehearsal: Rehearsal, config: EnvironmentConfig) -> None:
+    """As the AWS Load Balancer Controller leaves them for an Ingress: an ALB in the subnets
+    tagged for internet-facing load balancers, its target group and security group."""
+    ec2 = rehearsal.emulator.client("ec2")
+    subnets = ec2.describe_subnets(
+        Filters=[{"Name": f"tag:{SUBNET_ELB_ROLES['public']}", "Values": ["1"]}]
+    )["Subnets"]
+    if not subnets:
+        raise RehearsalFailure(f"no subnet is tagged {SUBNET_ELB_ROLES['public']}=1")
+    make_ingress_load_balancer(
+        ec2,
+        rehearsal.emulator.client("elbv2"),
+        cluster=rehearsal.cluster_name,
+        vpc=subnets[0]["VpcId"],
+        subnets=[subnet["SubnetId"] for subnet in subnets],
+        name="rehearsal-app",
+    )
+
+
 def _destroy(rehearsal: Rehearsal, config: EnvironmentConfig) -> None:
     destroy(rehearsal.graph, rehearsal, rehearsal.report, including_backend=True)
 
@@ -101,7 +122,13 @@ STEPS = (
     Step("an S3 lockfile alone refuses a run", _planted_lock("s3-lockfile")),
     Step("a DynamoDB lock item alone refuses a run", _planted_lock("dynamodb")),
     Step(
-        "destroy (deployment.sequence): reverse dependency order, the backend last "
+        "a load balancer the controller made for an Ingress (ALB, target group, security "
+        "group) stands in the VPC",
+        _ingress_load_balancer,
+    ),
+    Step(
+        "destroy (deployment.sequence): the controller's load balancers first, then reverse "
+        "dependency order, the backend last "
         "(state back to local, bucket emptied)",
         _destroy,
     ),

@@ -31,6 +31,13 @@ UNREACHABLE_PROXY = "http://127.0.0.1:9"
 loopback addresses (Go never proxies those): the emulator is reachable, AWS is not."""
 
 
+GO_GC_PERCENT = "400"
+"""Go's garbage collector target for terraform and the provider (default 100). Each command
+starts the AWS provider, which builds its whole schema first; measured on a 2-core machine,
+`terraform validate` of the network stack takes 3.9 s and 4.4 s of CPU at 100, 3.1 s and 2.9 s at
+400, for about 4% more memory. The rehearsal runs about sixty commands beside other tests."""
+
+
 class MissingPrerequisite(Exception):
     """The rehearsal cannot run here; the message is one line saying what is missing."""
 
@@ -87,7 +94,7 @@ def find_toolchain() -> Toolchain:
 
 class Terraform:
     """Runs terraform with a mirror-only CLI config, no AWS_*, TF_* or proxy variables
-    inherited, and `UNREACHABLE_PROXY` for everything but loopback.
+    inherited, `UNREACHABLE_PROXY` for everything but loopback, and `GO_GC_PERCENT`.
 
     The CLI config file is written into `workdir`; nothing outside it is touched.
     """
@@ -108,6 +115,7 @@ class Terraform:
             "TF_IN_AUTOMATION": "1",
             "TF_INPUT": "0",
             "CHECKPOINT_DISABLE": "1",
+            "GOGC": GO_GC_PERCENT,
             "HTTP_PROXY": UNREACHABLE_PROXY,
             "HTTPS_PROXY": UNREACHABLE_PROXY,
         }
