@@ -81,9 +81,9 @@ class Rehearsal:
         self.graph = rehearsed_graph(manifest, stacks)
         self.stack_names = self.graph.deploy_order()
         self.report = Report(io.StringIO())
+        """Where the sequence reports its steps (`python -m rehearsal` prints them)."""
         self.changed: list[str] = []
         """Every stack applied with changes, in order (a stack once per deploy)."""
-        """Where the sequence reports its steps (`python -m rehearsal` prints them)."""
         self._copies = {name: self._copy(stacks[name]) for name in self.stack_names}
         self._backend_on_s3 = self._copy(backend_on_s3)
         for name, stack in self._copies.items():

@@ -48,37 +48,30 @@ def aws():
         yield ec2, elbv2, vpc, subnets
 
 
-def controller_made(ec2, elbv2, vpc: str, subnets: list[str], cluster: str, name: str) -> dict:
-    made = make_ingress_load_balancer(
-        ec2, elbv2, cluster=cluster, vpc=vpc, subnets=subnets, name=name
-    )
-    return {
-        "balancer": made.load_balancer,
-        "target_group": made.target_group,
-        "security_group": made.security_group,
-    }
-
-
 def test_what_the_controller_made_for_the_cluster_goes_and_nothing_else(aws):
     ec2, elbv2, vpc, subnets = aws
-    ours = controller_made(ec2, elbv2, vpc, subnets, CLUSTER, "app")
-    theirs = controller_made(ec2, elbv2, vpc, subnets, "another-cluster", "other")
+    ours = make_ingress_load_balancer(
+        ec2, elbv2, cluster=CLUSTER, vpc=vpc, subnets=subnets, name="app"
+    )
+    theirs = make_ingress_load_balancer(
+        ec2, elbv2, cluster="another-cluster", vpc=vpc, subnets=subnets, name="other"
+    )
     found = controller_leftovers(elbv2, ec2, CLUSTER)
-    assert found.load_balancers == (ours["balancer"],)
-    assert found.target_groups == (ours["target_group"],)
-    assert found.security_groups == (ours["security_group"],)
+    assert found.load_balancers == (ours.load_balancer,)
+    assert found.target_groups == (ours.target_group,)
+    assert found.security_groups == (ours.security_group,)
 
     clock = FakeClock()
     remove_controller_leftovers(elbv2, ec2, CLUSTER, poll_seconds=1, clock=clock, sleep=clock.sleep)
 
     assert not controller_leftovers(elbv2, ec2, CLUSTER)
     balancers = {b["LoadBalancerArn"] for b in elbv2.describe_load_balancers()["LoadBalancers"]}
-    assert balancers == {theirs["balancer"]}
+    assert balancers == {theirs.load_balancer}
     groups = {g["TargetGroupArn"] for g in elbv2.describe_target_groups()["TargetGroups"]}
-    assert groups == {theirs["target_group"]}
+    assert groups == {theirs.target_group}
     security_groups = {g["GroupId"] for g in ec2.describe_security_groups()["SecurityGroups"]}
-    assert theirs["security_group"] in security_groups
-    assert ours["security_group"] not in security_groups
+    assert theirs.security_group in security_groups
+    assert ours.security_group not in security_groups
 
 
 def test_nothing_tagged_returns_at_once(aws):
@@ -90,9 +83,11 @@ def test_nothing_tagged_returns_at_once(aws):
 
 def test_an_interface_that_does_not_go_ends_the_wait_with_one_line(aws):
     ec2, elbv2, vpc, subnets = aws
-    made = controller_made(ec2, elbv2, vpc, subnets, CLUSTER, "app")
+    made = make_ingress_load_balancer(
+        ec2, elbv2, cluster=CLUSTER, vpc=vpc, subnets=subnets, name="app"
+    )
     # As AWS keeps a deleted load balancer's interfaces for a while: requester-managed, in use.
-    interface = ec2.create_network_interface(SubnetId=subnets[0], Groups=[made["security_group"]])[
+    interface = ec2.create_network_interface(SubnetId=subnets[0], Groups=[made.security_group])[
         "NetworkInterface"
     ]["NetworkInterfaceId"]
     clock = FakeClock()
@@ -103,7 +98,7 @@ def test_an_interface_that_does_not_go_ends_the_wait_with_one_line(aws):
     message = str(refused.value)
     assert "\n" not in message
     assert f"cluster {CLUSTER} is still there after 60 s" in message
-    assert f"security groups {made['security_group']}; network interfaces {interface}" in message
+    assert f"security groups {made.security_group}; network interfaces {interface}" in message
     assert clock.now == 60  # waited the timeout, and no longer
     # What could go went: the load balancer and its target group.
     left = controller_leftovers(elbv2, ec2, CLUSTER)
