@@ -63,6 +63,12 @@ def main(argv: list[str]) -> int:
                 print(f"FAILED {step.title}: {failure}", file=sys.stderr)
                 return 1
             print(f"ok {time.monotonic() - started:6.1f}s  {step.title}", flush=True)
+        for lock in rehearsal.terraform.self_locks_released:
+            print(
+                f"note: a command met its own state lock {lock.lock_id} (taken {lock.created}, "
+                "an AWS SDK retry); released and the command run again",
+                flush=True,
+            )
     return 0
 
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 DEFAULT_PLUGIN_MIRROR = Path("/opt/tf-plugins")
@@ -36,6 +38,45 @@ GO_GC_PERCENT = "400"
 starts the AWS provider, which builds its whole schema first; measured on a 2-core machine,
 `terraform validate` of the network stack takes 3.9 s and 4.4 s of CPU at 100, 3.1 s and 2.9 s at
 400, for about 4% more memory. The rehearsal runs about sixty commands beside other tests."""
+
+
+LOCK_CONFLICT = re.compile(
+    r"Error acquiring the state lock.*?Lock Info:\s+ID:\s+(?P<id>\S+).*?"
+    r"Created:\s+(?P<created>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)(?:\.(?P<fraction>\d+))?",
+    re.DOTALL,
+)
+"""Terraform's report of a state lock it could not take: the holder's lock ID and when it was
+taken (UTC, to the nanosecond)."""
+
+
+@dataclass(frozen=True)
+class SelfLock:
+    """A lock a command found held by a lock it took itself (see `self_lock`)."""
+
+    lock_id: str
+    created: datetime
+
+
+def self_lock(output: str, started: datetime) -> SelfLock | None:
+    """The lock that `output` (a terraform command's) says blocked it, when that lock was taken
+    after the command `started`: the command's own lock.
+
+    The lock requests (DynamoDB PutItem and S3 PutObject, both conditional) are retried by the
+    AWS SDK when an attempt's response is lost; an attempt the server carried out already makes
+    the retry fail against the lock it just took (opentofu/opentofu#4405 describes the same for
+    S3). Seen once in about forty rehearsals on moto's threaded server. Nothing else runs
+    terraform on a stack's state during the rehearsal, so a lock younger than the command can
+    only be the command's own.
+    """
+    found = LOCK_CONFLICT.search(output)
+    if found is None:
+        return None
+    created = datetime.strptime(found["created"], "%Y-%m-%d %H:%M:%S").replace(
+        tzinfo=UTC, microsecond=int((found["fraction"] or "0")[:6].ljust(6, "0"))
+    )
+    if created < started:
+        return None
+    return SelfLock(lock_id=found["id"], created=created)
 
 
 class MissingPrerequisite(Exception):
@@ -101,6 +142,8 @@ class Terraform:
 
     def __init__(self, toolchain: Toolchain, workdir: Path) -> None:
         self.toolchain = toolchain
+        self.self_locks_released: list[SelfLock] = []
+        """Each `SelfLock` a command met, released with `force-unlock`, and the command rerun."""
         cli_config = workdir / "terraform.rc"
         cli_config.write_text(CLI_CONFIG.format(mirror=toolchain.plugin_mirror))
         inherited = {
@@ -126,8 +169,25 @@ class Terraform:
     def run(
         self, directory: Path, *args: str, expect: tuple[int, ...] = (0,)
     ) -> subprocess.CompletedProcess:
-        """`terraform <args>` in `directory`; raises `TerraformFailed` on another exit code."""
-        result = subprocess.run(
+        """`terraform <args>` in `directory`; raises `TerraformFailed` on another exit code.
+
+        A command that fails against its own lock (`self_lock`) has that lock released and runs
+        once more; `self_locks_released` records it."""
+        started = datetime.now(UTC)
+        result = self._run(directory, *args)
+        if result.returncode != 0 and (lock := self_lock(result.stderr, started)) is not None:
+            self._run(directory, "force-unlock", "-force", lock.lock_id)
+            self.self_locks_released.append(lock)
+            result = self._run(directory, *args)
+        if result.returncode not in expect:
+            raise TerraformFailed(
+                f"terraform {' '.join(args)} in {directory} exited {result.returncode}:\n"
+                f"{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
+            )
+        return result
+
+    def _run(self, directory: Path, *args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
             self._command(*args),
             cwd=directory,
             env=self.environment,
@@ -136,12 +196,6 @@ class Terraform:
             stdin=subprocess.DEVNULL,
             timeout=COMMAND_TIMEOUT_SECONDS,
         )
-        if result.returncode not in expect:
-            raise TerraformFailed(
-                f"terraform {' '.join(args)} in {directory} exited {result.returncode}:\n"
-                f"{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
-            )
-        return result
 
     def start(self, directory: Path, *args: str) -> subprocess.Popen:
         """`terraform <args>` in `directory` in the background, its stdin a pipe to hold open."""
