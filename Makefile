@@ -31,7 +31,7 @@ PY_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.package-lock.json
 PG_STAMP := $(VENV)/.postgresql
 
-.PHONY: setup synth test test-django policy clean snapshot-update bench rehearse lint fix docs
+.PHONY: setup synth test test-django policy clean snapshot-update bench rehearse lint fix docs deploy destroy
 
 # The two installs run side by side (pip and npm each leave a core idle). Wheels are installed
 # without compiling their bytecode: the provider bindings hold thousands of modules, of which a
@@ -145,6 +145,19 @@ export TF_PLUGIN_MIRROR ?= /opt/tf-plugins
 # Fails with one line when terraform >= 1.10 or the provider mirror is missing.
 rehearse: setup
 	$(PY) -m rehearsal $(ENV)
+
+# Deploy to the AWS account of your credentials (README "Deploying to a real AWS account"):
+# prerequisites first, one line each, then every stack in dependency order with the cdktf CLI,
+# each plan shown and approved unless AUTO_APPROVE=1. Run again after a failure: it continues.
+# destroy needs CONFIRM=<env>; CONFIRM_BACKEND=<env> takes the state backend too. The values
+# reach the tool through the environment only, never through a shell command line.
+deploy destroy: export DEPLOY_ENV = $(ENV)
+deploy destroy: export AUTO_APPROVE := $(AUTO_APPROVE)
+deploy destroy: export CONFIRM := $(CONFIRM)
+deploy destroy: export CONFIRM_BACKEND := $(CONFIRM_BACKEND)
+deploy destroy: export INFRA_CONFIG_DIR := $(CONFIG_DIR)
+deploy destroy: setup
+	@$(PY) -m deployment $@
 
 # Synth speed: `python main.py` for ENV with lazy and with eager provider loading, 3 runs each:
 # median wall time, peak memory of the process tree, ratio (README, "Synth speed").

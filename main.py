@@ -20,6 +20,7 @@ from infra_config import (  # noqa: E402
     EnvironmentConfig,
     load_config,
 )
+from infra_config.overrides import SynthOverrides  # noqa: E402
 from stacks.backend import BackendStack  # noqa: E402
 from stacks.cluster import ClusterStack  # noqa: E402
 from stacks.network import NetworkStack  # noqa: E402
@@ -27,10 +28,13 @@ from stacks.platform import PlatformStack  # noqa: E402
 from stacks.registry import RegistryStack  # noqa: E402
 
 
-def build_app(config: EnvironmentConfig, outdir: str | None = None) -> App:
-    """Every stack of one environment, with their dependencies declared."""
+def build_app(
+    config: EnvironmentConfig, outdir: str | None = None, *, backend_teardown: bool = False
+) -> App:
+    """Every stack of one environment, with their dependencies declared. `backend_teardown`
+    lifts the backend's `prevent_destroy` (`make destroy`, after its second confirmation)."""
     app = App(outdir=outdir) if outdir else App()
-    backend = BackendStack(app, "backend", config=config)
+    backend = BackendStack(app, "backend", config=config, teardown=backend_teardown)
     network = NetworkStack(app, "network", config=config)
     registry = RegistryStack(app, "registry", config=config)
     cluster = ClusterStack(app, "cluster", config=config, network=network.network)
@@ -46,11 +50,12 @@ def build_app(config: EnvironmentConfig, outdir: str | None = None) -> App:
 def main() -> int:
     environment = os.environ.get("INFRA_ENV", DEFAULT_ENVIRONMENT)
     try:
-        config = load_config(environment)
+        overrides = SynthOverrides.from_environment(os.environ)
+        config = overrides.applied_to(load_config(environment))
     except ConfigError as error:
         print(f"config error: {error}", file=sys.stderr)
         return 1
-    build_app(config).synth()
+    build_app(config, backend_teardown=overrides.backend_teardown).synth()
     return 0
 
 

@@ -78,9 +78,10 @@ class SequenceError(Exception):
 
 class Report:
     """One line per step with its duration; a progress line for a step still running after
-    `PROGRESS_SECONDS`."""
+    `progress_seconds` (default `PROGRESS_SECONDS`; None: no progress lines, for steps whose
+    tool prints its own and may be waiting for an answer on the same terminal)."""
 
-    def __init__(self, out: TextIO, progress_seconds: float = PROGRESS_SECONDS) -> None:
+    def __init__(self, out: TextIO, progress_seconds: float | None = PROGRESS_SECONDS) -> None:
         self.out = out
         self.progress_seconds = progress_seconds
         self.done: list[str] = []
@@ -91,6 +92,8 @@ class Report:
         stop = threading.Event()
 
         def progress() -> None:
+            if self.progress_seconds is None:
+                return
             while not stop.wait(self.progress_seconds):
                 self._line(f"..     {time.monotonic() - started:6.0f}s  {title}")
 

@@ -12,9 +12,11 @@ from pathlib import Path
 
 from botocore.exceptions import ClientError
 
+from deployment.cleanup import Cleanup, cleanups_for, cluster_name
 from deployment.load_balancers import remove_controller_leftovers
 from deployment.order import StackGraph
 from deployment.sequence import BOOTSTRAP_STACK, BackendState, Report
+from deployment.state_bucket import empty_bucket
 from rehearsal.copies import rehearsal_copy
 from rehearsal.drift import drift
 from rehearsal.emulator import Emulator
@@ -114,12 +116,7 @@ class Rehearsal:
     @property
     def cluster_name(self) -> str:
         """The EKS cluster's name, as the cluster stack sets it."""
-        (cluster,) = [
-            cluster
-            for stack in self._copies.values()
-            for cluster in stack.get("resource", {}).get("aws_eks_cluster", {}).values()
-        ]
-        return cluster["name"]
+        return cluster_name(self._copies)
 
     def copy_of(self, name: str) -> dict:
         """The rehearsal copy of stack `name` (the backend's: on local state)."""
@@ -191,7 +188,7 @@ class Rehearsal:
     def clean_up_before_destroy(self, name: str) -> None:
         """Before the stack that holds the cluster: what the AWS Load Balancer Controller made
         for it in the VPC goes (`deployment.load_balancers`, as in `make destroy`)."""
-        if "aws_eks_cluster" in self._copies[name].get("resource", {}):
+        if Cleanup.CONTROLLER_LEFTOVERS in cleanups_for(self._copies[name]):
             remove_controller_leftovers(
                 self.emulator.client("elbv2"),
                 self.emulator.client("ec2"),
@@ -205,18 +202,7 @@ class Rehearsal:
 
     def empty_state_bucket(self) -> None:
         """Every version of every object: S3 refuses to delete a bucket that holds any."""
-        s3 = self.emulator.client("s3")
-        try:
-            pages = list(
-                s3.get_paginator("list_object_versions").paginate(Bucket=self.state_bucket)
-            )
-        except s3.exceptions.NoSuchBucket:
-            return
-        for page in pages:
-            for version in page.get("Versions", []) + page.get("DeleteMarkers", []):
-                s3.delete_object(
-                    Bucket=self.state_bucket, Key=version["Key"], VersionId=version["VersionId"]
-                )
+        empty_bucket(self.emulator.client("s3"), self.state_bucket)
 
     def destroy_backend(self) -> None:
         self.destroy(BOOTSTRAP_STACK)

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from deployment.prerequisites import MINIMUM_TERRAFORM
+
 DEFAULT_PLUGIN_MIRROR = Path("/opt/tf-plugins")
 AWS_PROVIDER_DIR = Path("registry.terraform.io", "hashicorp", "aws")
-MINIMUM_TERRAFORM = (1, 10)
-"""S3 native state locking (`use_lockfile`), which every S3 backend of the stacks turns on."""
 
 CLI_CONFIG = """\
 provider_installation {{

@@ -15,9 +15,13 @@ class BackendStack(EnvironmentStack):
 
     Bootstrapped on local state (config `state.backend_stack_state: local`); after its state
     has been migrated into the bucket it created, `s3` puts this stack on the S3 backend too.
+    `teardown` (default False) drops the bucket's and table's `prevent_destroy`: only for
+    `make destroy` after its second confirmation.
     """
 
-    def __init__(self, scope: Construct, id: str, *, config: EnvironmentConfig) -> None:
+    def __init__(
+        self, scope: Construct, id: str, *, config: EnvironmentConfig, teardown: bool = False
+    ) -> None:
         super().__init__(
             scope, id, config=config, remote_state=config.state.backend_stack_state == "s3"
         )
@@ -28,6 +32,7 @@ class BackendStack(EnvironmentStack):
                 bucket_name=config.state.bucket,
                 lock_table_name=config.state.lock_table,
                 noncurrent_version_expiration_days=config.state.noncurrent_version_expiration_days,
+                prevent_destroy=not teardown,
             ),
         )
         TerraformOutput(

@@ -11,12 +11,10 @@ from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTag
 from constructs import Construct
 
 from infra_config import EnvironmentConfig
+from infra_config.state_paths import local_state_file, state_key
 from infra_constructs.tagging import TaggingAspect
 
 Props = TypeVar("Props")
-
-LOCAL_STATE_DIR = "terraform-state"
-"""Local state lives here, at the repository root, outside `cdktf.out` (which synth replaces)."""
 
 
 def default_tags(config: EnvironmentConfig) -> dict[str, str]:
@@ -52,11 +50,6 @@ def props_from(settings: object, props_class: type[Props], **given: Any) -> Prop
     return props_class(**values)
 
 
-def state_key(config: EnvironmentConfig, stack_name: str) -> str:
-    """Object key of a stack's state in the state bucket: one per environment and stack."""
-    return f"{config.project}/{config.environment}/{stack_name}.tfstate"
-
-
 class EnvironmentStack(TerraformStack):
     """A stack of one environment: AWS provider, state backend and the tagging aspect.
 
@@ -87,8 +80,9 @@ class EnvironmentStack(TerraformStack):
             )
             self.add_override("terraform.backend.s3.use_lockfile", True)
         else:
-            # Relative to the stack's working directory, cdktf.out/stacks/<stack>/.
-            LocalBackend(self, path=f"../../../{LOCAL_STATE_DIR}/{config.environment}/{id}.tfstate")
+            # Relative to the stack's working directory, <output>/stacks/<stack>/, with the output
+            # directory at the repository root (cdktf.out, or make deploy's own).
+            LocalBackend(self, path=f"../../../{local_state_file(config, id)}")
         Aspects.of(self).add(TaggingAspect(name_prefix=config.name_prefix, default_tags=tags))
 
     def add_outputs(self, outputs: Mapping[str, tuple[Any, str]]) -> None:

@@ -1,0 +1,121 @@
+"""What `make deploy` and `make destroy` check before they touch anything, one line each.
+
+Each check returns the line it prints when it passes and raises `PrerequisiteMissing` with the
+line that says what is missing and how to get it. Tools are found on PATH and asked for their
+version; the AWS identity comes from the default credential chain (AWS_PROFILE, SSO, keys,
+instance roles), the same one terraform's AWS provider and `aws eks get-token` use.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from collections.abc import Callable, Sequence
+
+from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+
+MINIMUM_TERRAFORM = (1, 10)
+"""S3 native state locking (`use_lockfile`), which every S3 backend of the stacks turns on."""
+
+MINIMUM_AWS_CLI = (2, 0)
+"""The helm and kubernetes providers authenticate with `aws eks get-token` (README, Platform)."""
+
+Runner = Callable[[Sequence[str]], subprocess.CompletedProcess]
+
+
+class PrerequisiteMissing(Exception):
+    """A prerequisite is missing; the message is one line saying what and how to get it."""
+
+
+def run_quietly(argv: Sequence[str]) -> subprocess.CompletedProcess:
+    """`argv` with its output captured, no input, a 60-second limit."""
+    return subprocess.run(
+        list(argv),
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=60,
+        check=False,
+    )
+
+
+def _version(text: str) -> tuple[int, ...] | None:
+    found = re.search(r"(\d+)\.(\d+)(?:\.(\d+))?", text)
+    return tuple(int(part) for part in found.groups() if part is not None) if found else None
+
+
+def aws_identity(session) -> str:
+    """The caller the credentials resolve to (boto3 `session`, STS GetCallerIdentity)."""
+    try:
+        identity = session.client("sts").get_caller_identity()
+    except NoCredentialsError:
+        raise PrerequisiteMissing(
+            "AWS credentials: none found; set AWS_PROFILE (after `aws sso login` or "
+            "`aws configure`) or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY for the target account"
+        ) from None
+    except ClientError as error:
+        raise PrerequisiteMissing(
+            f"AWS credentials: refused by STS ({error.response['Error'].get('Code')}); "
+            "renew them (`aws sso login`) and run again"
+        ) from None
+    except BotoCoreError as error:
+        raise PrerequisiteMissing(f"AWS credentials: {str(error)[:200]}") from None
+    return f"AWS credentials: {identity['Arn']} (account {identity['Account']})"
+
+
+def aws_cli(run: Runner = run_quietly, which: Callable[[str], str | None] = shutil.which) -> str:
+    """AWS CLI v2 on PATH: the providers call `aws eks get-token` with it."""
+    path = which("aws")
+    if path is None:
+        raise PrerequisiteMissing(
+            "aws CLI: not on PATH; install AWS CLI v2 (the helm and kubernetes providers run "
+            "`aws eks get-token`)"
+        )
+    result = run([path, "--version"])
+    version = _version(result.stdout + result.stderr)
+    if result.returncode != 0 or version is None or version[:2] < MINIMUM_AWS_CLI:
+        shown = (result.stdout + result.stderr).strip()[:80] or f"exit {result.returncode}"
+        raise PrerequisiteMissing(f"aws CLI: {path} is {shown!r}; install AWS CLI v2")
+    return f"aws CLI: {'.'.join(map(str, version))} at {path}"
+
+
+def terraform(run: Runner = run_quietly, which: Callable[[str], str | None] = shutil.which) -> str:
+    """terraform >= 1.10 on PATH: cdktf runs it."""
+    wanted = ".".join(map(str, MINIMUM_TERRAFORM))
+    path = which("terraform")
+    if path is None:
+        raise PrerequisiteMissing(f"terraform: not on PATH; install terraform >= {wanted}")
+    result = run([path, "version", "-json"])
+    try:
+        version_text = json.loads(result.stdout)["terraform_version"]
+    except (ValueError, KeyError, TypeError):
+        raise PrerequisiteMissing(
+            f"terraform: {path} did not report its version (exit {result.returncode}); "
+            f"install terraform >= {wanted}"
+        ) from None
+    version = _version(version_text)
+    if version is None or version[:2] < MINIMUM_TERRAFORM:
+        raise PrerequisiteMissing(
+            f"terraform: {path} is {version_text}; S3 native state locking needs >= {wanted}"
+        )
+    return f"terraform: {version_text} at {path}"
+
+
+def kubectl(run: Runner = run_quietly, which: Callable[[str], str | None] = shutil.which) -> str:
+    """kubectl on PATH: the destroy removes Argo CD Applications and load balancers with it."""
+    path = which("kubectl")
+    if path is None:
+        raise PrerequisiteMissing(
+            "kubectl: not on PATH; install kubectl (the destroy deletes Argo CD Applications, "
+            "Ingresses and LoadBalancer Services with it)"
+        )
+    result = run([path, "version", "--client", "-o", "json"])
+    if result.returncode != 0:
+        raise PrerequisiteMissing(f"kubectl: {path} version exited {result.returncode}")
+    try:
+        shown = json.loads(result.stdout)["clientVersion"]["gitVersion"]
+    except (ValueError, KeyError, TypeError):
+        shown = "unknown version"
+    return f"kubectl: {shown} at {path}"
