@@ -21,6 +21,7 @@ from infra_config import (  # noqa: E402
     load_config,
 )
 from infra_config.overrides import SynthOverrides  # noqa: E402
+from stacks.addons import AddonsStack  # noqa: E402
 from stacks.backend import BackendStack  # noqa: E402
 from stacks.cluster import ClusterStack  # noqa: E402
 from stacks.network import NetworkStack  # noqa: E402
@@ -38,11 +39,14 @@ def build_app(
     network = NetworkStack(app, "network", config=config)
     registry = RegistryStack(app, "registry", config=config)
     cluster = ClusterStack(app, "cluster", config=config, network=network.network)
+    addons = AddonsStack(app, "addons", config=config)
     platform = PlatformStack(app, "platform", config=config)
-    for stack in (network, registry, cluster, platform):
+    for stack in (network, registry, cluster, addons, platform):
         stack.add_dependency(backend)
     cluster.add_dependency(network)
+    addons.add_dependency(cluster)
     platform.add_dependency(cluster)
+    platform.add_dependency(addons)
     platform.add_dependency(registry)
     return app
 

@@ -73,23 +73,37 @@ def _settings(argv: list[str], environ: Mapping[str, str]) -> tuple[str, str, bo
     return command, environment, approve == "1", including_backend
 
 
-def _prerequisites(command: str, session, say: Callable[[str], None]) -> None:
+def _prerequisites(command: str, config, session, say: Callable[[str], None]) -> None:
+    """Each check one line, `ok` or `missing` with the fix; `Refused` if any is missing."""
     from deployment import prerequisites
+    from infra_config.secrets import platform_secrets
 
-    checks = [
-        lambda: prerequisites.aws_identity(session),
-        prerequisites.aws_cli,
-        prerequisites.terraform,
-    ]
-    if command == "destroy":
-        checks.append(prerequisites.kubectl)
     missing = 0
-    for check in checks:
+
+    def attempt(check: Callable[[], str]) -> bool:
+        nonlocal missing
         try:
             say(f"ok       {check()}")
+            return True
         except prerequisites.PrerequisiteMissing as problem:
             say(f"missing  {problem}")
             missing += 1
+            return False
+
+    credentials = attempt(lambda: prerequisites.aws_identity(session))
+    attempt(prerequisites.aws_cli)
+    attempt(prerequisites.terraform)
+    if command == "destroy":
+        attempt(prerequisites.kubectl)
+    elif credentials:
+        for secret in platform_secrets(config):
+            attempt(
+                lambda secret=secret: prerequisites.platform_secret(
+                    session, secret, config.aws.region
+                )
+            )
+    else:
+        say("skipped  the platform's secrets in Secrets Manager: checked once credentials work")
     if missing:
         raise Refused(f"make {command}: {missing} prerequisite(s) missing (above); nothing changed")
 
@@ -107,7 +121,7 @@ def main(argv: list[str], environ: Mapping[str, str] = os.environ, session=None)
         import boto3
 
         session = session or boto3.Session(region_name=config.aws.region)
-        _prerequisites(command, session, say)
+        _prerequisites(command, config, session, say)
     except Refused as refusal:
         print(refusal, file=sys.stderr)
         return REFUSED

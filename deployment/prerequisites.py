@@ -3,7 +3,9 @@
 Each check returns the line it prints when it passes and raises `PrerequisiteMissing` with the
 line that says what is missing and how to get it. Tools are found on PATH and asked for their
 version; the AWS identity comes from the default credential chain (AWS_PROFILE, SSO, keys,
-instance roles), the same one terraform's AWS provider and `aws eks get-token` use.
+instance roles), the same one terraform's AWS provider and `aws eks get-token` use. The
+secrets the platform syncs into the cluster (`infra_config.secrets`) must exist in Secrets
+Manager before the deploy starts: without them Jenkins would wait for its Secrets and roll back.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ import subprocess
 from collections.abc import Callable, Sequence
 
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+
+from infra_config.secrets import PlatformSecret
 
 MINIMUM_TERRAFORM = (1, 10)
 """S3 native state locking (`use_lockfile`), which every S3 backend of the stacks turns on."""
@@ -119,3 +123,28 @@ def kubectl(run: Runner = run_quietly, which: Callable[[str], str | None] = shut
     except (ValueError, KeyError, TypeError):
         shown = "unknown version"
     return f"kubectl: {shown} at {path}"
+
+
+def platform_secret(session, secret: PlatformSecret, region: str) -> str:
+    """`secret` exists in Secrets Manager and is not scheduled for deletion. Only its
+    description is read (DescribeSecret), never its value."""
+    client = session.client("secretsmanager", region_name=region)
+    try:
+        described = client.describe_secret(SecretId=secret.aws_name)
+    except client.exceptions.ResourceNotFoundException:
+        raise PrerequisiteMissing(
+            f"secret {secret.aws_name} ({secret.purpose}): not in Secrets Manager in {region}; "
+            f"create it: {secret.create_command(region)}"
+        ) from None
+    except ClientError as error:
+        raise PrerequisiteMissing(
+            f"secret {secret.aws_name}: cannot be described "
+            f"({error.response['Error'].get('Code')}); the deploying identity needs "
+            "secretsmanager:DescribeSecret on it"
+        ) from None
+    if described.get("DeletedDate"):
+        raise PrerequisiteMissing(
+            f"secret {secret.aws_name}: scheduled for deletion; restore it: aws secretsmanager "
+            f"restore-secret --region {region} --secret-id {secret.aws_name}"
+        )
+    return f"secret {secret.aws_name}: present ({secret.purpose})"

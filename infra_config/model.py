@@ -246,11 +246,13 @@ class JenkinsSettings(Strict):
     )
     admin_secret: KubernetesName = Field(
         default="jenkins-admin",
-        description="Existing Secret with keys jenkins-admin-user and jenkins-admin-password.",
+        description="Secret with keys jenkins-admin-user and jenkins-admin-password, synced "
+        "from Secrets Manager `<project>/<environment>/<this name>`.",
     )
     git_credentials_secret: KubernetesName = Field(
         default="git-credentials",
-        description="Existing Secret with keys username and password (a token) that may push.",
+        description="Secret with keys username and password (a token that may push), synced "
+        "from Secrets Manager `<project>/<environment>/<this name>`.",
     )
     job_name: KubernetesName = Field(default="django-app", description="Name of the pipeline job.")
     storage_size_gib: int = Field(default=20, ge=8, le=1000, description="JENKINS_HOME size.")
@@ -298,6 +300,27 @@ class AppSettings(Strict):
     )
 
 
+class ExternalSecretsSettings(Strict):
+    """External Secrets Operator (chart `external-secrets`) and its store for Secrets Manager."""
+
+    namespace: KubernetesName = Field(
+        default="external-secrets", description="Namespace of the operator."
+    )
+    refresh_interval_minutes: int = Field(
+        default=60,
+        ge=1,
+        le=1440,
+        description="How often each Secret is read again from Secrets Manager (a changed value "
+        "reaches the cluster within this time).",
+    )
+
+
+class AddonsSettings(Strict):
+    """The addons stack: what the cluster needs before the platform is installed."""
+
+    external_secrets: ExternalSecretsSettings = Field(default_factory=ExternalSecretsSettings)
+
+
 class PlatformSettings(Strict):
     """The platform stack: Jenkins, Argo CD and the Application."""
 
@@ -313,6 +336,9 @@ class ChartVersions(Strict):
     jenkins: ChartVersion = Field(default="5.9.53", description="jenkins chart version.")
     argo_cd: ChartVersion = Field(default="10.1.1", description="argo-cd chart version.")
     argocd_apps: ChartVersion = Field(default="2.0.5", description="argocd-apps chart version.")
+    external_secrets: ChartVersion = Field(
+        default="2.9.0", description="external-secrets chart version."
+    )
 
 
 class EnvironmentConfig(Strict):
@@ -330,6 +356,7 @@ class EnvironmentConfig(Strict):
     registry: RegistrySettings
     gitops: GitOpsSettings
     charts: ChartVersions = Field(default_factory=ChartVersions)
+    addons: AddonsSettings = Field(default_factory=AddonsSettings)
     platform: PlatformSettings = Field(default_factory=PlatformSettings)
 
     @field_validator("tags")

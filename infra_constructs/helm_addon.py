@@ -20,10 +20,11 @@ _LITERAL_TEMPLATE = re.compile(r"\$\{(?!TfToken\[)")
 
 @dataclass(frozen=True)
 class HelmChart:
-    """Where a chart comes from: its name and repository URL."""
+    """Where a chart comes from: its name and repository URL, or (`repository` None) the path
+    of a chart directory as the helm provider opens it."""
 
     name: str
-    repository: str
+    repository: str | None
 
 
 @dataclass(frozen=True)

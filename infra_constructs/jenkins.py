@@ -13,7 +13,9 @@ from cdktf_cdktf_provider_aws.data_aws_iam_openid_connect_provider import (
 )
 from constructs import Construct
 
-from infra_constructs.addon import release_in_own_namespace
+from infra_config.secrets import GIT_CREDENTIALS_KEYS, JENKINS_ADMIN_KEYS, PlatformSecret
+from infra_constructs.addon import pod_security_namespace
+from infra_constructs.external_secrets import synced_secrets
 from infra_constructs.helm_addon import HelmAddon, HelmAddonProps, HelmChart, values_yaml
 from infra_constructs.iam import policy_json
 from infra_constructs.irsa import IrsaRole, IrsaRoleProps
@@ -134,15 +136,14 @@ def jenkins_values(props: JenkinsValuesProps, *, agent_role_arn: str) -> dict[st
         "controller": {
             "admin": {
                 "existingSecret": props.admin_secret,
-                "userKey": "jenkins-admin-user",
-                "passwordKey": "jenkins-admin-password",
+                "userKey": JENKINS_ADMIN_KEYS[0],
+                "passwordKey": JENKINS_ADMIN_KEYS[1],
             },
             "installPlugins": list(props.plugins),
             "installLatestPlugins": False,
             "installLatestSpecifiedPlugins": False,
             "additionalExistingSecrets": [
-                {"name": git_secret, "keyName": "username"},
-                {"name": git_secret, "keyName": "password"},
+                {"name": git_secret, "keyName": key} for key in GIT_CREDENTIALS_KEYS
             ],
             "JCasC": {"configScripts": config_scripts},
         },
@@ -212,6 +213,9 @@ class JenkinsAddonProps:
     push_repository_arns: ECR repositories the build pods may push to (required: the image and
         its layer cache; `ecr:GetAuthorizationToken` cannot be scoped to a repository).
     values: everything the chart values need (required).
+    secrets: the Secrets the controller mounts (admin login, Git token), synced from AWS
+        Secrets Manager by External Secrets before the release (required).
+    secrets_refresh_minutes: how often they are read again (default 60).
     depends_on: what must exist before the release, e.g. the default StorageClass of
         JENKINS_HOME (default nothing).
     """
@@ -222,13 +226,24 @@ class JenkinsAddonProps:
     oidc_issuer_url: str
     push_repository_arns: tuple[str, ...]
     values: JenkinsValuesProps
+    secrets: tuple[PlatformSecret, ...]
+    secrets_refresh_minutes: int = 60
     depends_on: Sequence[ITerraformDependable] = ()
+
+    def __post_init__(self) -> None:
+        for secret in self.secrets:
+            if secret.namespace != self.namespace:
+                raise ValueError(
+                    f"JenkinsAddonProps.secrets: {secret.secret} is for namespace "
+                    f"{secret.namespace!r}, not Jenkins' {self.namespace!r}"
+                )
 
 
 class JenkinsAddon:
     """Namespace, the build pods' IRSA role (trusting exactly `AGENT_SERVICE_ACCOUNT` in the
-    namespace) with push rights on `push_repository_arns` only, and the pinned chart.
-    After `deploy`: `agent_role` and `release`."""
+    namespace) with push rights on `push_repository_arns` only, the ExternalSecrets of its
+    Secrets (release `jenkins-secrets`), and the pinned chart after them.
+    After `deploy`: `agent_role`, `secrets_release` and `release`."""
 
     def __init__(self, *, props: JenkinsAddonProps) -> None:
         self.props = props
@@ -265,12 +280,24 @@ class JenkinsAddon:
                 ),
             ),
         )
-        chart = HelmAddonProps(
-            chart=JENKINS_CHART,
-            version=props.version,
+        namespace = pod_security_namespace(scope, props.namespace, enforce="baseline")
+        self.secrets_release = synced_secrets(
+            scope,
+            "jenkins-secrets",
             namespace=props.namespace,
-            values=jenkins_values(props.values, agent_role_arn=self.agent_role.role_arn),
-            depends_on=props.depends_on,
+            secrets=props.secrets,
+            refresh_interval_minutes=props.secrets_refresh_minutes,
+            depends_on=(namespace,),
         )
-        self.release = release_in_own_namespace(scope, "jenkins", enforce="baseline", props=chart)
+        self.release = HelmAddon(
+            scope,
+            "jenkins",
+            props=HelmAddonProps(
+                chart=JENKINS_CHART,
+                version=props.version,
+                namespace=props.namespace,
+                values=jenkins_values(props.values, agent_role_arn=self.agent_role.role_arn),
+                depends_on=(namespace, self.secrets_release.release, *props.depends_on),
+            ),
+        )
         return self.release

@@ -10,6 +10,7 @@ from cdktf_cdktf_provider_aws.data_aws_eks_cluster import DataAwsEksCluster
 from constructs import Construct
 
 from infra_config import EnvironmentConfig
+from infra_config.secrets import platform_secrets
 from infra_constructs.argocd import (
     ApplicationProps,
     ArgoCdAddon,
@@ -78,6 +79,12 @@ class PlatformStack(EnvironmentStack):
                     storage_size_gib=platform.jenkins.storage_size_gib,
                     agent_pod_yaml=AGENT_POD_FILE.read_text(),
                 ),
+                secrets=tuple(
+                    secret
+                    for secret in platform_secrets(config)
+                    if secret.namespace == platform.jenkins.namespace
+                ),
+                secrets_refresh_minutes=config.addons.external_secrets.refresh_interval_minutes,
                 depends_on=(storage_class,),
             )
         )

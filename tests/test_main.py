@@ -32,7 +32,8 @@ def test_manifest_declares_the_deployment_order(dev):
         "network": ["backend"],
         "registry": ["backend"],
         "cluster": ["backend", "network"],
-        "platform": ["backend", "cluster", "registry"],
+        "addons": ["backend", "cluster"],
+        "platform": ["addons", "backend", "cluster", "registry"],
     }
 
 

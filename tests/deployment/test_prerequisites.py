@@ -15,6 +15,9 @@ from moto import mock_aws
 
 from deployment import prerequisites
 from deployment.prerequisites import PrerequisiteMissing
+from infra_config import load_config
+from infra_config.secrets import platform_secrets
+from synth_helpers import helm_values
 
 
 def tool(directory: Path, name: str, stdout: str, code: int = 0) -> Path:
@@ -107,3 +110,48 @@ def test_the_installed_terraform_passes():
     if prerequisites.shutil.which("terraform") is None:
         pytest.skip("no terraform on PATH")
     assert prerequisites.terraform().startswith("terraform: 1.")
+
+
+SECRET = platform_secrets(load_config("dev"))[0]
+
+
+@pytest.fixture
+def secrets_manager(no_credentials, monkeypatch):
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    with mock_aws():
+        session = boto3.Session(region_name="eu-west-1")
+        yield session, session.client("secretsmanager")
+
+
+def test_a_missing_platform_secret_says_how_to_create_it(secrets_manager):
+    session, _ = secrets_manager
+    with pytest.raises(PrerequisiteMissing) as missing:
+        prerequisites.platform_secret(session, SECRET, "eu-west-1")
+    assert str(missing.value) == (
+        "secret djeks/dev/jenkins-admin (the Jenkins admin login): not in Secrets Manager in "
+        "eu-west-1; create it: aws secretsmanager create-secret --region eu-west-1 --name "
+        "djeks/dev/jenkins-admin --secret-string "
+        """'{"jenkins-admin-user":"<jenkins-admin-user>","jenkins-admin-password":"<jenkins-admin-password>"}'"""
+    )
+
+
+def test_a_present_secret_passes_and_one_scheduled_for_deletion_does_not(secrets_manager):
+    session, client = secrets_manager
+    client.create_secret(Name=SECRET.aws_name, SecretString='{"jenkins-admin-user": "admin"}')
+    assert prerequisites.platform_secret(session, SECRET, "eu-west-1") == (
+        "secret djeks/dev/jenkins-admin: present (the Jenkins admin login)"
+    )
+    client.delete_secret(SecretId=SECRET.aws_name, RecoveryWindowInDays=7)
+    with pytest.raises(
+        PrerequisiteMissing,
+        match="scheduled for deletion; restore it: aws secretsmanager restore-secret",
+    ):
+        prerequisites.platform_secret(session, SECRET, "eu-west-1")
+
+
+def test_the_platform_secrets_are_what_the_platform_syncs(dev):
+    """The names the deploy checks are the names the platform's ExternalSecrets read."""
+    values = helm_values(dev.stacks["platform"], "jenkins-secrets")
+    synced = [entry["awsName"] for entry in values["externalSecrets"]]
+    assert synced == [secret.aws_name for secret in platform_secrets(load_config("dev"))]

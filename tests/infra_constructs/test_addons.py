@@ -7,6 +7,7 @@ import json
 import pytest
 import yaml
 
+from infra_config.secrets import GIT_CREDENTIALS_KEYS, JENKINS_ADMIN_KEYS, PlatformSecret
 from infra_constructs.addon import pod_security_namespace
 from infra_constructs.argocd import (
     ApplicationProps,
@@ -73,9 +74,21 @@ def jenkins_addon(**overrides) -> JenkinsAddon:
         "oidc_issuer_url": ISSUER,
         "push_repository_arns": REPOSITORIES,
         "values": values,
+        "secrets": JENKINS_SECRETS,
         **overrides,
     }
     return JenkinsAddon(props=JenkinsAddonProps(**props))
+
+
+JENKINS_SECRETS = (
+    PlatformSecret("shop/dev/jenkins-admin", "ci", "jenkins-admin", JENKINS_ADMIN_KEYS, "login"),
+    PlatformSecret("shop/dev/jenkins-git", "ci", "jenkins-git", GIT_CREDENTIALS_KEYS, "token"),
+)
+
+
+def jenkins_release(stack: dict) -> dict:
+    [release] = [r for r in resources(stack, "helm_release") if r["name"] == "jenkins"]
+    return release
 
 
 def labels(stack: dict, name: str) -> dict:
@@ -105,13 +118,35 @@ def test_jenkins_owns_its_namespace_role_and_release():
     ]
     [subject] = [c for c in trust[0]["statement"][0]["condition"] if c["variable"].endswith(":sub")]
     assert subject["values"] == [f"system:serviceaccount:ci:{AGENT_SERVICE_ACCOUNT}"]
-    release = only_resource(stack, "helm_release")
+    release = jenkins_release(stack)
     assert (release["chart"], release["version"], release["namespace"]) == (
         "jenkins",
         "5.8.0",
         "ci",
     )
     assert "kubernetes_namespace_v1.namespace-ci" in release["depends_on"]
+
+
+def test_jenkins_secrets_are_synced_before_the_release():
+    stack = synth(lambda scope: jenkins_addon().deploy(scope))
+    [secrets] = [r for r in resources(stack, "helm_release") if r["name"] == "jenkins-secrets"]
+    [secrets_key] = [key for key, r in stack["resource"]["helm_release"].items() if r is secrets]
+    assert f"helm_release.{secrets_key}" in jenkins_release(stack)["depends_on"]
+    assert secrets["depends_on"] == ["kubernetes_namespace_v1.namespace-ci"]
+    values = yaml.safe_load(secrets["values"][0])
+    assert [
+        (e["secretName"], e["namespace"], e["awsName"], e["keys"])
+        for e in values["externalSecrets"]
+    ] == [
+        ("jenkins-admin", "ci", "shop/dev/jenkins-admin", list(JENKINS_ADMIN_KEYS)),
+        ("jenkins-git", "ci", "shop/dev/jenkins-git", list(GIT_CREDENTIALS_KEYS)),
+    ]
+
+
+def test_a_secret_for_another_namespace_is_refused():
+    stray = PlatformSecret("shop/dev/x", "elsewhere", "x", ("k",), "stray")
+    with pytest.raises(ValueError, match="x is for namespace 'elsewhere', not Jenkins' 'ci'"):
+        jenkins_addon(secrets=(stray,))
 
 
 def test_jenkins_may_push_to_the_given_repositories_only():
@@ -131,7 +166,7 @@ def test_jenkins_release_waits_for_what_it_is_given():
         jenkins_addon(depends_on=(storage_class,)).deploy(scope)
 
     stack = synth(build)
-    release = only_resource(stack, "helm_release")
+    release = jenkins_release(stack)
     assert "kubernetes_storage_class_v1.gp3" in release["depends_on"]
     storage = only_resource(stack, "kubernetes_storage_class_v1")
     assert storage["parameters"] == {"type": "gp3", "encrypted": "true"}
@@ -140,7 +175,7 @@ def test_jenkins_release_waits_for_what_it_is_given():
 
 def test_jenkins_agent_service_account_carries_the_role():
     stack = synth(lambda scope: jenkins_addon().deploy(scope))
-    values = yaml.safe_load(only_resource(stack, "helm_release")["values"][0])
+    values = yaml.safe_load(jenkins_release(stack)["values"][0])
     annotations = values["serviceAccountAgent"]["annotations"]
     [role_key] = stack["resource"]["aws_iam_role"]
     assert annotations["eks.amazonaws.com/role-arn"] == f"${{aws_iam_role.{role_key}.arn}}"

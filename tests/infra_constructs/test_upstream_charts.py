@@ -19,11 +19,13 @@ from synth_helpers import REPO_ROOT, SHIPPED_ENVIRONMENTS, helm_values
 
 UPSTREAM = Path(os.environ.get("UPSTREAM_CHART_DATA") or REPO_ROOT.parent / "shared" / "upstream")
 
-# (helm release name, upstream values file): the chart versions are those pinned in config.
+# (stack, helm release name) -> upstream values file: the chart versions are those pinned in
+# config. Releases of this repository's own charts (no repository) are checked by their schema.
 RELEASE_VALUES = {
-    "jenkins": "jenkins-5.9.53.values.yaml",
-    "argocd": "argo-cd-10.1.1.values.yaml",
-    "django-app-application": "argocd-apps-2.0.5.values.yaml",
+    ("platform", "jenkins"): "jenkins-5.9.53.values.yaml",
+    ("platform", "argocd"): "argo-cd-10.1.1.values.yaml",
+    ("platform", "django-app-application"): "argocd-apps-2.0.5.values.yaml",
+    ("addons", "external-secrets"): "external-secrets-2.9.0.values.yaml",
 }
 
 
@@ -49,16 +51,20 @@ def undeclared_keys(ours: dict, upstream: dict, path: str = "") -> Iterator[str]
 
 
 def test_pinned_chart_versions_match_the_upstream_files(dev):
-    for release in dev.stacks["platform"]["resource"]["helm_release"].values():
-        expected = RELEASE_VALUES[release["name"]]
-        assert expected == f"{release['chart']}-{release['version']}.values.yaml"
+    found = {
+        (stack_name, release["name"]): f"{release['chart']}-{release['version']}.values.yaml"
+        for stack_name, stack in dev.stacks.items()
+        for release in stack.get("resource", {}).get("helm_release", {}).values()
+        if release.get("repository")
+    }
+    assert found == RELEASE_VALUES
 
 
 @pytest.mark.parametrize("environment", SHIPPED_ENVIRONMENTS)
-@pytest.mark.parametrize("release", sorted(RELEASE_VALUES))
-def test_every_values_key_exists_upstream(synth, environment, release):
-    upstream = yaml.safe_load(upstream_file(RELEASE_VALUES[release]).read_text())
-    ours = helm_values(synth(environment).stacks["platform"], release)
+@pytest.mark.parametrize(("stack", "release"), sorted(RELEASE_VALUES))
+def test_every_values_key_exists_upstream(synth, environment, stack, release):
+    upstream = yaml.safe_load(upstream_file(RELEASE_VALUES[stack, release]).read_text())
+    ours = helm_values(synth(environment).stacks[stack], release)
     assert list(undeclared_keys(ours, upstream)) == []
 
 
@@ -73,9 +79,9 @@ def test_the_key_check_catches_a_misspelt_key():
     assert list(undeclared_keys(ours, upstream)) == ["controller.admin.existingSecrets"]
 
 
-def crd_schema(file_name: str) -> dict:
+def crd_schema(file_name: str, version_name: str = "v1alpha1") -> dict:
     crd = yaml.safe_load(upstream_file(file_name).read_text())
-    [version] = [v for v in crd["spec"]["versions"] if v["name"] == "v1alpha1"]
+    [version] = [v for v in crd["spec"]["versions"] if v["name"] == version_name]
     return strict(version["schema"]["openAPIV3Schema"])
 
 
@@ -147,3 +153,48 @@ def test_the_crd_check_catches_a_misspelt_field():
     }
     with pytest.raises(jsonschema.ValidationError, match="'selfheal' was unexpected"):
         jsonschema.validate(manifest, schema)
+
+
+LOCAL_CHART_CRDS = {
+    "ClusterSecretStore": "external-secrets-2.9.0.crd-clustersecretstore.yaml",
+    "ExternalSecret": "external-secrets-2.9.0.crd-externalsecret.yaml",
+}
+
+
+@pytest.mark.parametrize("environment", SHIPPED_ENVIRONMENTS)
+def test_the_secret_objects_validate_against_the_external_secrets_crds(synth, environment):
+    """helm/aws-secrets rendered with the values each stack gives it: every object is an
+    external-secrets.io/v1 kind the operator serves, valid with unknown fields refused."""
+    stacks = synth(environment).stacks
+    objects = [
+        *render_aws_secrets(helm_values(stacks["addons"], "secret-store")),
+        *render_aws_secrets(helm_values(stacks["platform"], "jenkins-secrets")),
+    ]
+    kinds = sorted(manifest["kind"] for manifest in objects)
+    assert kinds == ["ClusterSecretStore", "ExternalSecret", "ExternalSecret"]
+    for manifest in objects:
+        assert manifest["apiVersion"] == "external-secrets.io/v1"
+        jsonschema.validate(manifest, crd_schema(LOCAL_CHART_CRDS[manifest["kind"]], "v1"))
+
+
+def test_the_external_secrets_crd_check_catches_a_misspelt_field():
+    manifest = {
+        "apiVersion": "external-secrets.io/v1",
+        "kind": "ExternalSecret",
+        "metadata": {"name": "x", "namespace": "y"},
+        "spec": {"secretStoreRef": {"name": "s", "kind": "ClusterSecretStore"}, "refresh": "1h"},
+    }
+    schema = crd_schema(LOCAL_CHART_CRDS["ExternalSecret"], "v1")
+    with pytest.raises(jsonschema.ValidationError, match="'refresh' was unexpected"):
+        jsonschema.validate(manifest, schema)
+
+
+def render_aws_secrets(values: dict) -> list[dict]:
+    import helm_python
+
+    rendered = helm_python.Chart.load(str(REPO_ROOT / "helm" / "aws-secrets")).render(
+        values=values, name="aws-secrets", namespace="external-secrets"
+    )
+    return [
+        manifest for text in rendered.values() for manifest in yaml.safe_load_all(text) if manifest
+    ]

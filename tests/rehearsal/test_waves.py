@@ -15,15 +15,16 @@ def test_every_stack_using_only_the_aws_provider_is_rehearsed(dev):
     graph = rehearsed_graph(dev.manifest, dev.stacks)
     aws_only = {name for name, stack in dev.stacks.items() if set(stack["provider"]) == {"aws"}}
     assert set(graph.dependencies) == aws_only
-    # The platform stack needs a real cluster (helm and kubernetes providers): not rehearsed.
-    assert "platform" in dev.stacks
-    assert "platform" not in graph.dependencies
+    # The addons and platform stacks need a real cluster (helm and kubernetes providers): not
+    # rehearsed.
+    assert {"addons", "platform"} <= set(dev.stacks)
+    assert not {"addons", "platform"} & set(graph.dependencies)
 
 
-def test_the_rehearsal_order_is_the_app_order_without_the_platform(dev):
+def test_the_rehearsal_order_is_the_app_order_without_the_cluster_installs(dev):
     full = StackGraph.from_manifest(dev.manifest)
     graph = rehearsed_graph(dev.manifest, dev.stacks)
-    assert graph == full.only(set(full.dependencies) - {"platform"})
+    assert graph == full.only(set(full.dependencies) - {"addons", "platform"})
     deployed: set[str] = set()
     for wave in graph.deploy_waves():
         for name in wave:

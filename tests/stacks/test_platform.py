@@ -22,12 +22,13 @@ def releases(stack: dict) -> dict[str, dict]:
     return {r["name"]: r for r in resources(stack, "helm_release")}
 
 
-def test_three_releases_at_the_pinned_versions_from_their_repositories(dev):
+def test_four_releases_at_the_pinned_versions_from_their_repositories(dev):
     found = {
-        name: (r["chart"], r["version"], r["repository"], r["namespace"])
+        name: (r["chart"], r["version"], r.get("repository"), r["namespace"])
         for name, r in releases(platform(dev)).items()
     }
     assert found == {
+        "jenkins-secrets": ("../../../helm/aws-secrets", "0.1.0", None, "jenkins"),
         "jenkins": ("jenkins", "5.9.53", "https://charts.jenkins.io", "jenkins"),
         "argocd": ("argo-cd", "10.1.1", "https://argoproj.github.io/argo-helm", "argocd"),
         "django-app-application": (
@@ -64,8 +65,9 @@ def test_providers_use_the_cluster_looked_up_by_name_and_exec_auth(dev):
         assert "token" not in connection
 
 
-def test_platform_depends_on_cluster_and_registry(dev):
+def test_platform_depends_on_cluster_addons_and_registry(dev):
     assert sorted(dev.manifest["stacks"]["platform"]["dependencies"]) == [
+        "addons",
         "backend",
         "cluster",
         "registry",
