@@ -315,10 +315,26 @@ class ExternalSecretsSettings(Strict):
     )
 
 
+class MetricsServerSettings(Strict):
+    """metrics-server (chart `metrics-server`): the metrics the HPA and `kubectl top` read."""
+
+    enabled: bool = Field(
+        default=True,
+        description="Install metrics-server; without it an HPA never scales (no metrics).",
+    )
+    replicas: int = Field(
+        default=2,
+        ge=1,
+        le=10,
+        description="Replicas; more than one adds a PodDisruptionBudget keeping one up.",
+    )
+
+
 class AddonsSettings(Strict):
     """The addons stack: what the cluster needs before the platform is installed."""
 
     external_secrets: ExternalSecretsSettings = Field(default_factory=ExternalSecretsSettings)
+    metrics_server: MetricsServerSettings = Field(default_factory=MetricsServerSettings)
 
 
 class PlatformSettings(Strict):
@@ -338,6 +354,9 @@ class ChartVersions(Strict):
     argocd_apps: ChartVersion = Field(default="2.0.5", description="argocd-apps chart version.")
     external_secrets: ChartVersion = Field(
         default="2.9.0", description="external-secrets chart version."
+    )
+    metrics_server: ChartVersion = Field(
+        default="3.13.1", description="metrics-server chart version."
     )
 
 

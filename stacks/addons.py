@@ -1,8 +1,8 @@
 """addons: what the cluster needs before the platform is installed on it.
 
-Today the External Secrets Operator and its store for AWS Secrets Manager, from which the
-platform's Secrets are synced. The cluster is looked up by name, as in the platform stack, so
-nothing here depends on values unknown at plan time.
+The External Secrets Operator and its store for AWS Secrets Manager, from which the platform's
+Secrets are synced; metrics-server, whose metrics the app's HPA scales on. The cluster is looked
+up by name, as in the platform stack, so nothing here depends on values unknown at plan time.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from infra_constructs.external_secrets import (
     ExternalSecretsAddonProps,
 )
 from infra_constructs.kubernetes_providers import KubernetesProviders, KubernetesProvidersProps
+from infra_constructs.metrics_server import MetricsServerAddon, MetricsServerAddonProps
 from stacks.base import EnvironmentStack, cluster_name
 
 
@@ -55,6 +56,14 @@ class AddonsStack(EnvironmentStack):
             )
         )
         external_secrets.deploy(self)
+
+        if config.addons.metrics_server.enabled:
+            MetricsServerAddon(
+                props=MetricsServerAddonProps(
+                    version=config.charts.metrics_server,
+                    replicas=config.addons.metrics_server.replicas,
+                )
+            ).deploy(self)
 
         self.add_outputs(
             {

@@ -26,6 +26,7 @@ RELEASE_VALUES = {
     ("platform", "argocd"): "argo-cd-10.1.1.values.yaml",
     ("platform", "django-app-application"): "argocd-apps-2.0.5.values.yaml",
     ("addons", "external-secrets"): "external-secrets-2.9.0.values.yaml",
+    ("addons", "metrics-server"): "metrics-server-3.13.1.values.yaml",
 }
 
 
