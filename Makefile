@@ -3,7 +3,19 @@
 #   make test              set up, run every test
 # Setup is incremental: with nothing changed, re-running installs nothing.
 
+# Only `make <target> ENV=<env>` chooses the environment: a variable ENV in the process
+# environment is the shell's own (POSIX sh reads its startup file from it), not ours.
+ifeq ($(origin ENV),environment)
+override ENV := dev
+endif
 ENV ?= dev
+# ENV names a config file, directories and AWS resources, and recipes pass it on: it is checked
+# here, in make itself, before any recipe (and so any shell) sees it.
+ENV_CHARACTERS := a b c d e f g h i j k l m n o p q r s t u v w x y z 0 1 2 3 4 5 6 7 8 9 -
+without_characters = $(if $(2),$(call without_characters,$(subst $(firstword $(2)),,$(1)),$(wordlist 2,99,$(2))),$(1))
+ifneq ($(call without_characters,$(ENV),$(ENV_CHARACTERS))$(word 2,$(ENV))$(if $(ENV),,empty),)
+$(error ENV='$(ENV)' is not an environment name: lower-case letters, digits and '-' only, e.g. ENV=dev)
+endif
 # Another directory of environment files (default config/); used by tests and forks.
 CONFIG_DIR ?=
 PYTHON ?= python3

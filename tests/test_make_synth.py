@@ -111,3 +111,29 @@ def test_make_synth_runs_the_real_cdktf_cli(tmp_path, prod):
         written = json.loads((out / "stacks" / name / "cdk.tf.json").read_text())
         assert written == prod.stacks[name]
     assert not (tmp_path / "cdktf.out.next").exists()
+
+
+@pytest.mark.parametrize("environment", ["dev; touch injected", "dev x", "", "Dev", "../dev"])
+def test_a_bad_environment_name_stops_make_before_any_shell_sees_it(tmp_path, environment):
+    out = tmp_path / "out"
+    result = make_synth(environment, out)
+    assert result.returncode == 2
+    [line] = result.stderr.splitlines()
+    assert line.endswith(
+        f"*** ENV='{environment}' is not an environment name: lower-case letters, digits and "
+        "'-' only, e.g. ENV=dev.  Stop."
+    )
+    assert not out.exists() and not (REPO_ROOT / "injected").exists()
+
+
+def test_the_shells_own_env_variable_is_not_the_environment(tmp_path):
+    """sh takes its startup file from ENV; make ignores it and synthesizes the default."""
+    result = subprocess.run(
+        ["make", "--no-print-directory", "-n", "-C", str(REPO_ROOT), "synth"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "ENV": "/root/.shinit"},
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "INFRA_ENV=dev " in result.stdout

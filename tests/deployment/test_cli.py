@@ -51,11 +51,17 @@ def make(tmp_path):
 def test_an_injected_command_in_env_is_refused_not_run(make):
     code, stderr, _ = make("deploy", "ENV=dev; touch injected")
     assert code == 2
-    assert stderr == [
-        "ENV: 'dev; touch injected' is not an environment name (lower-case letters, digits "
-        f"and '-', at most 32, a letter first); {USAGE}"
-    ]
+    [line] = stderr
+    assert line.endswith(
+        "*** ENV='dev; touch injected' is not an environment name: lower-case "
+        "letters, digits and '-' only, e.g. ENV=dev.  Stop."
+    )
     assert not (ROOT / "injected").exists()
+
+
+def test_the_tool_refuses_a_bad_environment_name_on_its_own():
+    """Called without make, the same rule holds."""
+    assert main(["deploy", "dev; touch injected"], environ={}) == 2
 
 
 @pytest.mark.parametrize(
