@@ -25,7 +25,7 @@ from pathlib import Path
 from botocore.exceptions import ClientError
 
 from deployment.cleanup import Cleanup, cleanups_for, cluster_name
-from deployment.kubernetes import CleanupFailed, ClusterObjects, write_kubeconfig
+from deployment.kubernetes import ClusterObjects, write_kubeconfig
 from deployment.load_balancers import remove_controller_leftovers
 from deployment.sequence import BOOTSTRAP_STACK, BackendState, SequenceError
 from deployment.state_bucket import empty_bucket
@@ -255,4 +255,4 @@ class CdktfExecutor:
         self._cdktf("destroy", BOOTSTRAP_STACK, backend=BackendState.LOCAL, teardown=True)
 
 
-__all__ = ["CDKTF", "CdktfExecutor", "CleanupFailed", "output_dir"]
+__all__ = ["CDKTF", "CdktfExecutor", "output_dir"]

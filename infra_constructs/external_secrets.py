@@ -16,9 +16,6 @@ from pathlib import Path
 
 import yaml
 from cdktf import ITerraformDependable
-from cdktf_cdktf_provider_aws.data_aws_iam_openid_connect_provider import (
-    DataAwsIamOpenidConnectProvider,
-)
 from constructs import Construct
 
 from infra_config.secrets import PlatformSecret
@@ -26,7 +23,7 @@ from infra_constructs import rules
 from infra_constructs.addon import pod_security_namespace
 from infra_constructs.helm_addon import HelmAddon, HelmAddonProps, HelmChart
 from infra_constructs.iam import policy_json
-from infra_constructs.irsa import IrsaRole, IrsaRoleProps
+from infra_constructs.irsa import service_account_role
 from infra_constructs.rules import check_fields
 
 EXTERNAL_SECRETS_CHART = HelmChart(
@@ -169,28 +166,22 @@ class ExternalSecretsAddon:
 
     def deploy(self, scope: Construct) -> HelmAddon:
         props = self.props
-        provider = DataAwsIamOpenidConnectProvider(
-            scope, "oidc-provider", url=props.oidc_issuer_url
-        )
-        self.role = IrsaRole(
+        self.role = service_account_role(
             scope,
             "external-secrets-role",
-            props=IrsaRoleProps(
-                role_name=props.role_name,
-                oidc_provider_arn=provider.arn,
-                oidc_issuer_url=props.oidc_issuer_url,
-                namespace=props.namespace,
-                service_account=OPERATOR_SERVICE_ACCOUNT,
-                inline_policy=policy_json(
-                    [
-                        {
-                            "Sid": "ReadThisEnvironmentsSecrets",
-                            "Effect": "Allow",
-                            "Action": list(SECRETS_MANAGER_READ_ACTIONS),
-                            "Resource": list(props.readable_secret_arns),
-                        }
-                    ]
-                ),
+            role_name=props.role_name,
+            oidc_issuer_url=props.oidc_issuer_url,
+            namespace=props.namespace,
+            service_account=OPERATOR_SERVICE_ACCOUNT,
+            inline_policy=policy_json(
+                [
+                    {
+                        "Sid": "ReadThisEnvironmentsSecrets",
+                        "Effect": "Allow",
+                        "Action": list(SECRETS_MANAGER_READ_ACTIONS),
+                        "Resource": list(props.readable_secret_arns),
+                    }
+                ]
             ),
         )
         namespace = pod_security_namespace(scope, props.namespace, enforce="restricted")

@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cdktf import Fn, Token
+from cdktf_cdktf_provider_aws.data_aws_iam_openid_connect_provider import (
+    DataAwsIamOpenidConnectProvider,
+)
 from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
     DataAwsIamPolicyDocument,
     DataAwsIamPolicyDocumentStatement,
@@ -105,3 +108,31 @@ class IrsaRole(Construct):
 def service_account_subject(namespace: str, service_account: str) -> str:
     """The `sub` claim of a service account token: `system:serviceaccount:<ns>:<name>`."""
     return f"system:serviceaccount:{namespace}:{service_account}"
+
+
+def service_account_role(
+    scope: Construct,
+    id: str,
+    *,
+    role_name: str,
+    oidc_issuer_url: str,
+    namespace: str,
+    service_account: str,
+    inline_policy: str,
+) -> IrsaRole:
+    """The cluster's IAM OIDC provider looked up by its issuer (data source `oidc-provider` in
+    `scope`), and the `IrsaRole` `id` of one service account, trusting that provider: how an
+    add-on gets its AWS identity."""
+    provider = DataAwsIamOpenidConnectProvider(scope, "oidc-provider", url=oidc_issuer_url)
+    return IrsaRole(
+        scope,
+        id,
+        props=IrsaRoleProps(
+            role_name=role_name,
+            oidc_provider_arn=provider.arn,
+            oidc_issuer_url=oidc_issuer_url,
+            namespace=namespace,
+            service_account=service_account,
+            inline_policy=inline_policy,
+        ),
+    )

@@ -8,9 +8,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from cdktf import ITerraformDependable
-from cdktf_cdktf_provider_aws.data_aws_iam_openid_connect_provider import (
-    DataAwsIamOpenidConnectProvider,
-)
 from constructs import Construct
 
 from infra_config.secrets import GIT_CREDENTIALS_KEYS, JENKINS_ADMIN_KEYS, PlatformSecret
@@ -18,7 +15,7 @@ from infra_constructs.addon import pod_security_namespace
 from infra_constructs.external_secrets import synced_secrets
 from infra_constructs.helm_addon import HelmAddon, HelmAddonProps, HelmChart, values_yaml
 from infra_constructs.iam import policy_json
-from infra_constructs.irsa import IrsaRole, IrsaRoleProps
+from infra_constructs.irsa import service_account_role
 
 JENKINS_CHART = HelmChart(name="jenkins", repository="https://charts.jenkins.io")
 AGENT_SERVICE_ACCOUNT = "jenkins-agent"
@@ -250,34 +247,28 @@ class JenkinsAddon:
 
     def deploy(self, scope: Construct) -> HelmAddon:
         props = self.props
-        provider = DataAwsIamOpenidConnectProvider(
-            scope, "oidc-provider", url=props.oidc_issuer_url
-        )
-        self.agent_role = IrsaRole(
+        self.agent_role = service_account_role(
             scope,
             "jenkins-agent-role",
-            props=IrsaRoleProps(
-                role_name=props.agent_role_name,
-                oidc_provider_arn=provider.arn,
-                oidc_issuer_url=props.oidc_issuer_url,
-                namespace=props.namespace,
-                service_account=AGENT_SERVICE_ACCOUNT,
-                inline_policy=policy_json(
-                    [
-                        {
-                            "Sid": "EcrLogin",
-                            "Effect": "Allow",
-                            "Action": "ecr:GetAuthorizationToken",
-                            "Resource": "*",
-                        },
-                        {
-                            "Sid": "PushToProjectRepositories",
-                            "Effect": "Allow",
-                            "Action": list(ECR_PUSH_ACTIONS),
-                            "Resource": list(props.push_repository_arns),
-                        },
-                    ]
-                ),
+            role_name=props.agent_role_name,
+            oidc_issuer_url=props.oidc_issuer_url,
+            namespace=props.namespace,
+            service_account=AGENT_SERVICE_ACCOUNT,
+            inline_policy=policy_json(
+                [
+                    {
+                        "Sid": "EcrLogin",
+                        "Effect": "Allow",
+                        "Action": "ecr:GetAuthorizationToken",
+                        "Resource": "*",
+                    },
+                    {
+                        "Sid": "PushToProjectRepositories",
+                        "Effect": "Allow",
+                        "Action": list(ECR_PUSH_ACTIONS),
+                        "Resource": list(props.push_repository_arns),
+                    },
+                ]
             ),
         )
         namespace = pod_security_namespace(scope, props.namespace, enforce="baseline")
