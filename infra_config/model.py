@@ -33,6 +33,7 @@ GitUrl = Annotated[str, AfterValidator(rules.git_url)]
 VpcCidr = Annotated[str, AfterValidator(rules.vpc_cidr)]
 IamPrincipalArns = Annotated[list[str], AfterValidator(rules.iam_principal_arns)]
 PinnedPlugins = Annotated[list[str], AfterValidator(rules.pinned_plugins)]
+DnsName = Annotated[str, AfterValidator(rules.dns_name)]
 """Reusable field types: each applies one rule of `infra_constructs.rules`, which the props
 of the constructs apply too."""
 
@@ -330,11 +331,82 @@ class MetricsServerSettings(Strict):
     )
 
 
+class LoadBalancerControllerSettings(Strict):
+    """AWS Load Balancer Controller (chart `aws-load-balancer-controller`): ALBs for Ingresses."""
+
+    enabled: bool = Field(
+        default=True,
+        description="Install the controller; without it no Ingress of class alb gets a load "
+        "balancer, so nothing is reachable from outside the cluster.",
+    )
+    replicas: int = Field(
+        default=2,
+        ge=rules.LOAD_BALANCER_CONTROLLER_REPLICAS.low,
+        le=rules.LOAD_BALANCER_CONTROLLER_REPLICAS.high,
+        description="Controller pods; more than one adds a PodDisruptionBudget, so its "
+        "admission webhooks stay up during node drains.",
+    )
+
+
+class ClusterAutoscalerSettings(Strict):
+    """Cluster Autoscaler (chart `cluster-autoscaler`): node groups between min and max size."""
+
+    enabled: bool = Field(
+        default=True,
+        description="Install it; without it node groups stay at desired_size and pods that do "
+        "not fit stay Pending.",
+    )
+    expander: rules.AutoscalerExpander = Field(
+        default="least-waste",
+        description="Which node group grows when several could: least-waste (default), "
+        "random, most-pods or priority.",
+    )
+    scale_down_unneeded_minutes: int = Field(
+        default=10,
+        ge=rules.SCALE_DOWN_UNNEEDED_MINUTES.low,
+        le=rules.SCALE_DOWN_UNNEEDED_MINUTES.high,
+        description="Minutes a node stays underused before it is drained and removed.",
+    )
+    scale_down_utilization_threshold: float = Field(
+        default=0.5,
+        ge=rules.SCALE_DOWN_UTILIZATION_THRESHOLD.low,
+        le=rules.SCALE_DOWN_UTILIZATION_THRESHOLD.high,
+        description="Share of a node's CPU and memory requested by pods below which the node "
+        "is underused.",
+    )
+
+
+class ExternalDnsSettings(Strict):
+    """external-dns (chart `external-dns`): installed only when `dns.zone_name` is set."""
+
+    policy: rules.DnsRecordPolicy = Field(
+        default="upsert-only",
+        description="upsert-only (default: records are created and updated, never deleted) "
+        "or sync (records no Ingress asks for any more are deleted).",
+    )
+
+
 class AddonsSettings(Strict):
     """The addons stack: what the cluster needs before the platform is installed."""
 
     external_secrets: ExternalSecretsSettings = Field(default_factory=ExternalSecretsSettings)
+    load_balancer_controller: LoadBalancerControllerSettings = Field(
+        default_factory=LoadBalancerControllerSettings
+    )
     metrics_server: MetricsServerSettings = Field(default_factory=MetricsServerSettings)
+    cluster_autoscaler: ClusterAutoscalerSettings = Field(default_factory=ClusterAutoscalerSettings)
+    external_dns: ExternalDnsSettings = Field(default_factory=ExternalDnsSettings)
+
+
+class DnsSettings(Strict):
+    """The public DNS zone of the environment's host names."""
+
+    zone_name: DnsName | None = Field(
+        default=None,
+        description="Public Route 53 hosted zone (it must exist), e.g. dev.example.com: "
+        "external-dns writes the records of the ingress hosts in it. None (default): no "
+        "external-dns; point the host names at the load balancers yourself.",
+    )
 
 
 class PlatformSettings(Strict):
@@ -358,6 +430,13 @@ class ChartVersions(Strict):
     metrics_server: ChartVersion = Field(
         default="3.13.1", description="metrics-server chart version."
     )
+    aws_load_balancer_controller: ChartVersion = Field(
+        default="3.5.0", description="aws-load-balancer-controller chart version."
+    )
+    cluster_autoscaler: ChartVersion = Field(
+        default="9.59.0", description="cluster-autoscaler chart version."
+    )
+    external_dns: ChartVersion = Field(default="1.21.1", description="external-dns chart version.")
 
 
 class EnvironmentConfig(Strict):
@@ -374,6 +453,7 @@ class EnvironmentConfig(Strict):
     cluster: ClusterSettings
     registry: RegistrySettings
     gitops: GitOpsSettings
+    dns: DnsSettings = Field(default_factory=DnsSettings)
     charts: ChartVersions = Field(default_factory=ChartVersions)
     addons: AddonsSettings = Field(default_factory=AddonsSettings)
     platform: PlatformSettings = Field(default_factory=PlatformSettings)

@@ -121,9 +121,12 @@ def service_account_role(
     inline_policy: str,
 ) -> IrsaRole:
     """The cluster's IAM OIDC provider looked up by its issuer (data source `oidc-provider` in
-    `scope`), and the `IrsaRole` `id` of one service account, trusting that provider: how an
-    add-on gets its AWS identity."""
-    provider = DataAwsIamOpenidConnectProvider(scope, "oidc-provider", url=oidc_issuer_url)
+    `scope`, made by the first add-on that asks, shared by the others), and the `IrsaRole`
+    `id` of one service account, trusting that provider: how an add-on gets its AWS
+    identity."""
+    provider = scope.node.try_find_child("oidc-provider") or DataAwsIamOpenidConnectProvider(
+        scope, "oidc-provider", url=oidc_issuer_url
+    )
     return IrsaRole(
         scope,
         id,

@@ -13,7 +13,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Literal
 
 _KUBERNETES_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 _CHART_VERSION = re.compile(r"^\d+\.\d+\.\d+$")
@@ -25,6 +25,9 @@ _AWS_REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
 _GIT_URL = re.compile(r"^(https://[^\s]+|git@[^\s:]+:[^\s]+|ssh://[^\s]+)$")
 _IAM_PRINCIPAL_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:(role|user)/[\w+=,.@/-]+$")
 _PINNED_PLUGIN = re.compile(r"^[A-Za-z0-9_.-]+:(?!latest$)[A-Za-z0-9_.-]+$")
+_DNS_NAME = re.compile(
+    r"^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]([-a-z0-9]{0,61}[a-z0-9])?$"
+)
 
 PRODUCTION_ENVIRONMENTS = frozenset({"prod"})
 """Environments held to production rules (no API endpoint open to the whole internet)."""
@@ -70,6 +73,12 @@ ecr_repository = _matching(
 )
 aws_region = _matching(_AWS_REGION, "use an AWS region name such as eu-west-1")
 git_url = _matching(_GIT_URL, "use an https:// or ssh Git URL")
+dns_name = _matching(
+    _DNS_NAME,
+    "use a lower-case DNS name of two or more labels, such as app.example.com "
+    "(letters, digits and '-', no trailing dot)",
+)
+"""Host names and hosted zone names: what Route 53, ACM and an Ingress rule all accept."""
 
 
 def vpc_cidr(value: str) -> str:
@@ -141,6 +150,33 @@ def node_group_sizes(min_size: int, desired_size: int, max_size: int) -> None:
             f"sizes must satisfy 1 <= min_size <= desired_size <= max_size, got {min_size} "
             f"<= {desired_size} <= {max_size}"
         )
+
+
+class Bounds:
+    """Inclusive bounds of a number: the config model's `Field(ge=..., le=...)` and the props'
+    check (`rule`) read the same pair."""
+
+    def __init__(self, low: float, high: float) -> None:
+        self.low, self.high = low, high
+
+    def rule(self, value: float) -> float:
+        if not self.low <= value <= self.high:
+            raise ValueError(f"use a number from {self.low} to {self.high}")
+        return value
+
+
+LOAD_BALANCER_CONTROLLER_REPLICAS = Bounds(1, 5)
+"""Controller pods: one leads, the others stand by and serve its webhooks."""
+SCALE_DOWN_UNNEEDED_MINUTES = Bounds(1, 1440)
+"""Minutes a node stays underused before Cluster Autoscaler removes it."""
+SCALE_DOWN_UTILIZATION_THRESHOLD = Bounds(0.1, 0.9)
+"""Share of a node's CPU and memory requested, below which it is underused."""
+
+AutoscalerExpander = Literal["least-waste", "random", "most-pods", "priority"]
+"""How Cluster Autoscaler picks the node group to grow (its `--expander` values, without
+`price` and `grpc`, which need what this project does not run)."""
+DnsRecordPolicy = Literal["upsert-only", "sync"]
+"""external-dns `--policy`: never delete records, or delete those no Ingress asks for."""
 
 
 def check_fields(props: Any, **rules: Callable[[Any], Any]) -> None:

@@ -57,9 +57,27 @@ class SynthResult:
 def synthesize(environment: str, outdir: Path) -> SynthResult:
     """Build the real app for `environment` (as main.py does) and synthesize it into `outdir`."""
     from infra_config import load_config
+
+    return synthesize_config(load_config(environment), outdir)
+
+
+def synthesize_variant(environment: str, outdir: Path, **changes) -> SynthResult:
+    """The shipped `environment` with `changes` ({dotted path with '__' for '.': value}, see
+    `set_path`) applied and validated as a config file would be, synthesized into `outdir`."""
+    from infra_config import EnvironmentConfig
+
+    data = shipped_config(environment)
+    for path, value in changes.items():
+        data = set_path(data, path.replace("__", "."), value)
+    config = EnvironmentConfig.model_validate(data, context={"environment": environment})
+    return synthesize_config(config, outdir)
+
+
+def synthesize_config(config, outdir: Path) -> SynthResult:
+    """Build the real app for `config` (as main.py does) and synthesize it into `outdir`."""
     from main import build_app
 
-    build_app(load_config(environment), str(outdir)).synth()
+    build_app(config, str(outdir)).synth()
     manifest = json.loads((outdir / "manifest.json").read_text())
     stacks = {
         name: json.loads((outdir / stack["synthesizedStackPath"]).read_text())

@@ -118,6 +118,35 @@ def test_shipped_environments_are_valid(environment):
         ),
         ("project", "My Project", "project: 'My Project' is not allowed: use 2-32 lowercase"),
         (
+            "dns.zone_name",
+            "Example.com.",
+            "dns.zone_name: 'Example.com.' is not allowed: use a lower-case DNS name",
+        ),
+        (
+            "addons.cluster_autoscaler.expander",
+            "price",
+            "addons.cluster_autoscaler.expander: 'price' is not allowed: Input should be "
+            "'least-waste', 'random', 'most-pods' or 'priority'",
+        ),
+        (
+            "addons.cluster_autoscaler.scale_down_utilization_threshold",
+            0.95,
+            "addons.cluster_autoscaler.scale_down_utilization_threshold: 0.95 is not allowed: "
+            "Input should be less than or equal to 0.9",
+        ),
+        (
+            "addons.load_balancer_controller.replicas",
+            0,
+            "addons.load_balancer_controller.replicas: 0 is not allowed: Input should be "
+            "greater than or equal to 1",
+        ),
+        (
+            "addons.external_dns.policy",
+            "create-only",
+            "addons.external_dns.policy: 'create-only' is not allowed: Input should be "
+            "'upsert-only' or 'sync'",
+        ),
+        (
             "tags",
             {"aws:owner": "x"},
             "tags: tag 'aws:owner': keys have 1-128 characters and do not start with 'aws:'",

@@ -49,18 +49,3 @@ def test_bad_replicas_are_refused():
 def test_each_environment_installs_it_with_its_replicas(synth, environment):
     values = helm_values(synth(environment).stacks["addons"], "metrics-server")
     assert values["replicas"] == load_config(environment).addons.metrics_server.replicas
-
-
-def test_switched_off_it_is_not_installed(tmp_path):
-    from infra_config import load_config as load
-    from main import build_app
-
-    config = load("dev")
-    off = config.addons.metrics_server.model_copy(update={"enabled": False})
-    config = config.model_copy(
-        update={"addons": config.addons.model_copy(update={"metrics_server": off})}
-    )
-    build_app(config, str(tmp_path)).synth()
-    addons = json.loads((tmp_path / "stacks" / "addons" / "cdk.tf.json").read_text())
-    names = {r["name"] for r in addons["resource"]["helm_release"].values()}
-    assert names == {"external-secrets", "secret-store"}

@@ -7,6 +7,7 @@ repository); without them these tests skip and say so.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,7 +16,8 @@ import jsonschema
 import pytest
 import yaml
 
-from synth_helpers import REPO_ROOT, SHIPPED_ENVIRONMENTS, helm_values
+from infra_constructs.load_balancer_controller_policy import load_balancer_controller_statements
+from synth_helpers import REPO_ROOT, SHIPPED_ENVIRONMENTS, helm_values, synthesize_variant
 
 UPSTREAM = Path(os.environ.get("UPSTREAM_CHART_DATA") or REPO_ROOT.parent / "shared" / "upstream")
 
@@ -27,7 +29,28 @@ RELEASE_VALUES = {
     ("platform", "django-app-application"): "argocd-apps-2.0.5.values.yaml",
     ("addons", "external-secrets"): "external-secrets-2.9.0.values.yaml",
     ("addons", "metrics-server"): "metrics-server-3.13.1.values.yaml",
+    ("addons", "aws-load-balancer-controller"): "aws-load-balancer-controller-3.5.0.values.yaml",
+    ("addons", "cluster-autoscaler"): "cluster-autoscaler-9.59.0.values.yaml",
+    ("addons", "external-dns"): "external-dns-1.21.1.values.yaml",
 }
+
+
+@pytest.fixture(scope="module")
+def every_addon(tmp_path_factory):
+    """`every_addon(env)`: the environment with a DNS zone set, so that every optional add-on
+    (external-dns) is in its JSON too."""
+    cache = {}
+
+    def get(environment: str):
+        if environment not in cache:
+            cache[environment] = synthesize_variant(
+                environment,
+                tmp_path_factory.mktemp(f"{environment}-zone"),
+                dns__zone_name=f"{environment}.example.com",
+            )
+        return cache[environment]
+
+    return get
 
 
 def upstream_file(name: str) -> Path:
@@ -51,10 +74,10 @@ def undeclared_keys(ours: dict, upstream: dict, path: str = "") -> Iterator[str]
             yield from undeclared_keys(value, upstream[key], where)
 
 
-def test_pinned_chart_versions_match_the_upstream_files(dev):
+def test_pinned_chart_versions_match_the_upstream_files(every_addon):
     found = {
         (stack_name, release["name"]): f"{release['chart']}-{release['version']}.values.yaml"
-        for stack_name, stack in dev.stacks.items()
+        for stack_name, stack in every_addon("dev").stacks.items()
         for release in stack.get("resource", {}).get("helm_release", {}).values()
         if release.get("repository")
     }
@@ -63,9 +86,9 @@ def test_pinned_chart_versions_match_the_upstream_files(dev):
 
 @pytest.mark.parametrize("environment", SHIPPED_ENVIRONMENTS)
 @pytest.mark.parametrize(("stack", "release"), sorted(RELEASE_VALUES))
-def test_every_values_key_exists_upstream(synth, environment, stack, release):
+def test_every_values_key_exists_upstream(every_addon, environment, stack, release):
     upstream = yaml.safe_load(upstream_file(RELEASE_VALUES[stack, release]).read_text())
-    ours = helm_values(synth(environment).stacks[stack], release)
+    ours = helm_values(every_addon(environment).stacks[stack], release)
     assert list(undeclared_keys(ours, upstream)) == []
 
 
@@ -78,6 +101,21 @@ def test_the_key_check_catches_a_misspelt_key():
         }
     }
     assert list(undeclared_keys(ours, upstream)) == ["controller.admin.existingSecrets"]
+
+
+def test_the_load_balancer_controllers_policy_is_upstreams():
+    upstream = json.loads(
+        upstream_file("aws-load-balancer-controller-3.5.0.iam-policy.json").read_text()
+    )
+    assert load_balancer_controller_statements("aws") == upstream["Statement"]
+
+
+def test_the_load_balancer_controllers_policy_follows_the_partition():
+    text = json.dumps(load_balancer_controller_statements("aws-cn"))
+    assert "arn:aws:" not in text
+    assert text.count("arn:aws-cn:") == json.dumps(
+        load_balancer_controller_statements("aws")
+    ).count("arn:aws:")
 
 
 def crd_schema(file_name: str, version_name: str = "v1alpha1") -> dict:
