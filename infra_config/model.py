@@ -34,6 +34,7 @@ VpcCidr = Annotated[str, AfterValidator(rules.vpc_cidr)]
 IamPrincipalArns = Annotated[list[str], AfterValidator(rules.iam_principal_arns)]
 PinnedPlugins = Annotated[list[str], AfterValidator(rules.pinned_plugins)]
 DnsName = Annotated[str, AfterValidator(rules.dns_name)]
+AcmCertificateArn = Annotated[str, AfterValidator(rules.acm_certificate_arn)]
 """Reusable field types: each applies one rule of `infra_constructs.rules`, which the props
 of the constructs apply too."""
 
@@ -255,6 +256,20 @@ class JenkinsSettings(Strict):
         description="Secret with keys username and password (a token that may push), synced "
         "from Secrets Manager `<project>/<environment>/<this name>`.",
     )
+    webhook_secret: KubernetesName = Field(
+        default="jenkins-webhook",
+        description="Secret with key secret, the HMAC key every GitHub delivery is checked "
+        "against, synced from Secrets Manager `<project>/<environment>/<this name>` (generated "
+        "by make deploy); used when ingress.jenkins_webhook_host is set.",
+    )
+    scm_polling: bool | None = Field(
+        default=None,
+        description="Poll Git for changes as well as (or instead of) the webhook. None "
+        "(default): poll only when no ingress.jenkins_webhook_host is set.",
+    )
+    scm_poll_minutes: int = Field(
+        default=5, ge=1, le=60, description="Minutes between two polls when polling."
+    )
     job_name: KubernetesName = Field(default="django-app", description="Name of the pipeline job.")
     storage_size_gib: int = Field(default=20, ge=8, le=1000, description="JENKINS_HOME size.")
     plugins: PinnedPlugins = Field(
@@ -267,27 +282,10 @@ class ArgoCdSettings(Strict):
     """Argo CD on EKS (chart `argo-cd`)."""
 
     namespace: KubernetesName = Field(default="argocd", description="Namespace of Argo CD.")
-    exposure: Literal["port-forward", "load-balancer", "ingress"] = Field(
-        default="port-forward",
-        description="How the UI is reached: kubectl port-forward (default, nothing exposed), "
-        "an internet-facing load balancer, or an Ingress for `ingress_host`.",
-    )
-    ingress_host: str | None = Field(default=None, description="Host name when exposure=ingress.")
-    ingress_class_name: str = Field(
-        default="alb", description="IngressClass when exposure=ingress."
-    )
     admin_enabled: bool = Field(
         default=True,
         description="Keep the built-in admin account; set false once SSO or other accounts exist.",
     )
-
-    @model_validator(mode="after")
-    def _ingress_needs_host(self) -> ArgoCdSettings:
-        if self.exposure == "ingress" and not self.ingress_host:
-            raise ValueError(
-                "exposure 'ingress' needs ingress_host: set it, or use exposure port-forward"
-            )
-        return self
 
 
 class AppSettings(Strict):
@@ -418,6 +416,95 @@ class PlatformSettings(Strict):
     storage_class: str = Field(default="gp3", description="Default StorageClass (encrypted gp3).")
 
 
+class IngressSettings(Strict):
+    """What is reachable from outside the cluster, through ALBs of the load balancer controller.
+
+    Each host set here gets an Ingress; a host left unset is reached by `kubectl
+    port-forward` only. HTTPS on 443 with the certificate, HTTP on 80 redirected to it.
+    """
+
+    app_host: DnsName | None = Field(
+        default=None,
+        description="Host name of the Django app (internet-facing ALB, open to everyone).",
+    )
+    jenkins_host: DnsName | None = Field(
+        default=None,
+        description="Host name of the Jenkins UI (ALB shared with Argo CD, open to "
+        "allowed_cidrs only).",
+    )
+    jenkins_webhook_host: DnsName | None = Field(
+        default=None,
+        description="Host name GitHub delivers webhooks to (its own ALB, open to "
+        "github_hook_cidrs only, path /github-webhook/ only). None: Jenkins polls Git instead.",
+    )
+    argocd_host: DnsName | None = Field(
+        default=None,
+        description="Host name of the Argo CD UI and CLI (gRPC), on the ALB shared with "
+        "Jenkins, open to allowed_cidrs only.",
+    )
+    allowed_cidrs: list[str] = Field(
+        default_factory=list,
+        description="IPv4 CIDRs allowed to reach the Jenkins and Argo CD UIs (your office or "
+        "VPN egress); never 0.0.0.0/0 in prod.",
+    )
+    github_hook_cidrs: list[str] = Field(
+        default_factory=lambda: list(rules.GITHUB_HOOK_CIDRS),
+        description="IPv4 ranges GitHub delivers webhooks from (the `hooks` list of "
+        "https://api.github.com/meta).",
+    )
+    certificate_arn: AcmCertificateArn | None = Field(
+        default=None,
+        description="ACM certificate (in aws.region) covering every host. None: the platform "
+        "stack requests one, validated by DNS in dns.zone_name.",
+    )
+
+    @field_validator("allowed_cidrs")
+    @classmethod
+    def _allowed(cls, values: list[str], info: ValidationInfo) -> list[str]:
+        rules.source_cidrs(values, environment=(info.context or {}).get("environment"))
+        return values
+
+    @field_validator("github_hook_cidrs")
+    @classmethod
+    def _hooks(cls, values: list[str]) -> list[str]:
+        rules.source_cidrs(values)
+        return values
+
+    @property
+    def hosts(self) -> list[str]:
+        """Every host set, in field order."""
+        return [
+            host
+            for host in (
+                self.app_host,
+                self.jenkins_host,
+                self.jenkins_webhook_host,
+                self.argocd_host,
+            )
+            if host is not None
+        ]
+
+    @model_validator(mode="after")
+    def _consistent(self) -> IngressSettings:
+        hosts = self.hosts
+        if len(set(hosts)) != len(hosts):
+            raise ValueError(
+                f"hosts {hosts} must all differ: each is its own Ingress (and the webhook host "
+                "its own load balancer)"
+            )
+        if (self.jenkins_host or self.argocd_host) and not self.allowed_cidrs:
+            raise ValueError(
+                "jenkins_host and argocd_host need allowed_cidrs: list who may reach the UIs, "
+                "or leave the hosts unset to use kubectl port-forward"
+            )
+        if self.jenkins_webhook_host and not self.github_hook_cidrs:
+            raise ValueError(
+                "jenkins_webhook_host needs github_hook_cidrs (GitHub's hook ranges), or leave "
+                "it unset to let Jenkins poll"
+            )
+        return self
+
+
 class ChartVersions(Strict):
     """Pinned Helm chart versions of the platform add-ons."""
 
@@ -454,6 +541,7 @@ class EnvironmentConfig(Strict):
     registry: RegistrySettings
     gitops: GitOpsSettings
     dns: DnsSettings = Field(default_factory=DnsSettings)
+    ingress: IngressSettings = Field(default_factory=IngressSettings)
     charts: ChartVersions = Field(default_factory=ChartVersions)
     addons: AddonsSettings = Field(default_factory=AddonsSettings)
     platform: PlatformSettings = Field(default_factory=PlatformSettings)
@@ -468,6 +556,23 @@ class EnvironmentConfig(Strict):
                     "with 'aws:'; values have at most 256 characters"
                 )
         return tags
+
+    @model_validator(mode="after")
+    def _hosts_have_a_certificate(self) -> EnvironmentConfig:
+        hosts, zone = self.ingress.hosts, self.dns.zone_name
+        if hosts and self.ingress.certificate_arn is None and zone is None:
+            raise ValueError(
+                f"ingress hosts {hosts} need a certificate: set ingress.certificate_arn, or "
+                "dns.zone_name so that the platform stack requests one"
+            )
+        if zone is not None:
+            outside = [host for host in hosts if not host.endswith(f".{zone}")]
+            if outside:
+                raise ValueError(
+                    f"ingress hosts {outside} are not in dns.zone_name {zone!r}: use names "
+                    f"ending in .{zone}, or another zone"
+                )
+        return self
 
     @model_validator(mode="after")
     def _zones_in_region(self) -> EnvironmentConfig:

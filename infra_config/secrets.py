@@ -20,6 +20,9 @@ JENKINS_ADMIN_KEYS = ("jenkins-admin-user", "jenkins-admin-password")
 GIT_CREDENTIALS_KEYS = ("username", "password")
 """The keys of the Git credential JCasC builds (`${<secret>-username}`, `${<secret>-password}`)."""
 
+WEBHOOK_SECRET_KEYS = ("secret",)
+"""The key of the GitHub webhook's HMAC secret (JCasC `${<secret>-secret}`)."""
+
 
 @dataclass(frozen=True)
 class PlatformSecret:
@@ -62,5 +65,18 @@ def platform_secrets(config: EnvironmentConfig) -> tuple[PlatformSecret, ...]:
             secret=jenkins.git_credentials_secret,
             keys=GIT_CREDENTIALS_KEYS,
             purpose="a Git token that may push to gitops.repo_url (the tag bump)",
+        ),
+        *(
+            (
+                PlatformSecret(
+                    aws_name=secrets_prefix(config) + jenkins.webhook_secret,
+                    namespace=jenkins.namespace,
+                    secret=jenkins.webhook_secret,
+                    keys=WEBHOOK_SECRET_KEYS,
+                    purpose="the HMAC key of the GitHub webhook (Settings > Webhooks > Secret)",
+                ),
+            )
+            if config.ingress.jenkins_webhook_host
+            else ()
         ),
     )

@@ -3,15 +3,17 @@ its namespace, its pinned chart and its values."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any, Literal
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 from cdktf import ITerraformDependable
 from constructs import Construct
 
 from infra_constructs.addon import pod_security_namespace, release_in_own_namespace
+from infra_constructs.alb import ANNOTATION, AlbIngressProps, alb_annotations
 from infra_constructs.helm_addon import HelmAddon, HelmAddonProps, HelmChart
+from infra_constructs.load_balancer_controller import INGRESS_CLASS
 
 ARGO_CD_CHART = HelmChart(name="argo-cd", repository="https://argoproj.github.io/argo-helm")
 ARGOCD_APPS_CHART = HelmChart(name="argocd-apps", repository="https://argoproj.github.io/argo-helm")
@@ -24,35 +26,50 @@ RESOURCES_FINALIZER = "resources-finalizer.argocd.argoproj.io"
 class ArgoCdValuesProps:
     """What the Argo CD values need.
 
-    exposure: `port-forward` (ClusterIP only), `load-balancer` or `ingress`.
-    ingress_host / ingress_class_name: for `ingress`.
+    host: host name of the UI and CLI behind an ALB (default none: the UI is reached by
+        `kubectl port-forward` only, nothing is exposed).
+    alb: the ALB of `host` (required with `host`).
     admin_enabled: keep the built-in admin account (turn off once SSO or accounts exist).
     """
 
-    exposure: Literal["port-forward", "load-balancer", "ingress"] = "port-forward"
-    ingress_host: str | None = None
-    ingress_class_name: str = "alb"
+    host: str | None = None
+    alb: AlbIngressProps | None = None
     admin_enabled: bool = True
+
+    def __post_init__(self) -> None:
+        if (self.host is None) != (self.alb is None):
+            raise ValueError(
+                "ArgoCdValuesProps: host and alb go together: set both to expose Argo CD, "
+                "or neither to keep it on port-forward"
+            )
 
 
 def argocd_values(props: ArgoCdValuesProps) -> dict[str, Any]:
-    """Values of the `argo-cd` chart: UI exposure, admin account switch, Dex off (no SSO set)."""
-    server: dict[str, Any] = {
-        "service": {"type": "LoadBalancer" if props.exposure == "load-balancer" else "ClusterIP"},
-    }
+    """Values of the `argo-cd` chart: UI exposure, admin account switch, Dex off (no SSO set).
+
+    With a host, the chart's Ingress for the AWS controller: the ALB terminates TLS and sends
+    HTTPS to argocd-server (its own certificate; an ALB does not verify targets), and the CLI's
+    gRPC (`Content-Type: application/grpc`) to the chart's gRPC Service, so `argocd login
+    <host>` works without `--grpc-web`.
+    """
     values: dict[str, Any] = {
         "configs": {"cm": {"admin.enabled": props.admin_enabled}},
         "dex": {"enabled": False},
-        "server": server,
+        "server": {"service": {"type": "ClusterIP"}},
     }
-    if props.exposure == "ingress":
-        server["ingress"] = {
+    if props.host is not None and props.alb is not None:
+        values["global"] = {"domain": props.host}
+        values["server"]["ingress"] = {
             "enabled": True,
-            "ingressClassName": props.ingress_class_name,
-            "hostname": props.ingress_host,
-            "tls": True,
+            "controller": "aws",
+            "ingressClassName": INGRESS_CLASS,
+            "hostname": props.host,
+            "annotations": {
+                **alb_annotations(props.alb),
+                f"{ANNOTATION}backend-protocol": "HTTPS",
+            },
+            "aws": {"serviceType": "ClusterIP", "backendProtocolVersion": "GRPC"},
         }
-        values["global"] = {"domain": props.ingress_host}
     return values
 
 
@@ -67,6 +84,9 @@ class ApplicationProps:
     destination_namespace: where the app runs.
     image_repository: ECR repository URL, passed as the `image.repository` Helm parameter
         (the tag stays in Git, where Jenkins bumps it).
+    values: chart values that come from the environment's config rather than from Git, such
+        as the Ingress (`helm.valuesObject`: above the values files, below the parameters)
+        (default none).
     """
 
     name: str
@@ -77,6 +97,7 @@ class ApplicationProps:
     environment: str
     destination_namespace: str
     image_repository: str
+    values: Mapping[str, Any] = field(default_factory=dict)
 
 
 def application_spec(props: ApplicationProps) -> dict[str, Any]:
@@ -90,6 +111,7 @@ def application_spec(props: ApplicationProps) -> dict[str, Any]:
             "path": props.chart_path,
             "helm": {
                 "valueFiles": ["values.yaml", f"values-{props.environment}.yaml"],
+                **({"valuesObject": dict(props.values)} if props.values else {}),
                 "parameters": [{"name": "image.repository", "value": props.image_repository}],
             },
         },

@@ -10,12 +10,19 @@ from typing import Any
 from cdktf import ITerraformDependable
 from constructs import Construct
 
-from infra_config.secrets import GIT_CREDENTIALS_KEYS, JENKINS_ADMIN_KEYS, PlatformSecret
+from infra_config.secrets import (
+    GIT_CREDENTIALS_KEYS,
+    JENKINS_ADMIN_KEYS,
+    WEBHOOK_SECRET_KEYS,
+    PlatformSecret,
+)
 from infra_constructs.addon import pod_security_namespace
+from infra_constructs.alb import AlbIngressProps, alb_annotations
 from infra_constructs.external_secrets import synced_secrets
 from infra_constructs.helm_addon import HelmAddon, HelmAddonProps, HelmChart, values_yaml
 from infra_constructs.iam import policy_json
 from infra_constructs.irsa import service_account_role
+from infra_constructs.load_balancer_controller import INGRESS_CLASS
 
 JENKINS_CHART = HelmChart(name="jenkins", repository="https://charts.jenkins.io")
 AGENT_SERVICE_ACCOUNT = "jenkins-agent"
@@ -24,6 +31,11 @@ AGENT_POD_TEMPLATE = "kaniko"
 """JCasC pod template (and agent label) of the build pods: Kaniko and a Python tools container."""
 GIT_CREDENTIALS_ID = "git-credentials"
 """Jenkins credential id of the Git token; the Jenkinsfile reads it from GIT_CREDENTIALS_ID."""
+WEBHOOK_CREDENTIALS_ID = "github-webhook-secret"
+"""Jenkins credential id of the webhook secret, with which the GitHub plugin checks the
+`X-Hub-Signature-256` (HMAC) of every delivery and drops those that do not match."""
+WEBHOOK_PATH = "/github-webhook/"
+"""The GitHub plugin's endpoint: the only path the webhook load balancer forwards."""
 
 ECR_PUSH_ACTIONS = (
     "ecr:BatchCheckLayerAvailability",
@@ -49,6 +61,12 @@ class JenkinsValuesProps:
     plugins: pinned `name:version` plugins.
     storage_class / storage_size_gib: JENKINS_HOME volume.
     agent_pod_yaml: the build pod spec (jenkins/agent-pod.yaml).
+    host / alb: the UI's host name and its ALB (default none: port-forward only).
+    webhook_host / webhook_alb: the host GitHub delivers to and its ALB, forwarding only
+        `WEBHOOK_PATH` (default none: no webhook).
+    webhook_secret: existing Secret with key `secret`, the webhook's HMAC key (required with
+        `webhook_host`).
+    scm_poll_minutes: poll Git every this many minutes as well (default none: no polling).
     """
 
     ecr_registry: str
@@ -66,6 +84,30 @@ class JenkinsValuesProps:
     storage_class: str
     storage_size_gib: int
     agent_pod_yaml: str
+    host: str | None = None
+    alb: AlbIngressProps | None = None
+    webhook_host: str | None = None
+    webhook_alb: AlbIngressProps | None = None
+    webhook_secret: str | None = None
+    scm_poll_minutes: int | None = None
+
+    def __post_init__(self) -> None:
+        if (self.host is None) != (self.alb is None):
+            raise ValueError("JenkinsValuesProps: host and alb go together: set both or neither")
+        if (
+            not (self.webhook_host is None)
+            == (self.webhook_alb is None)
+            == (self.webhook_secret is None)
+        ):
+            raise ValueError(
+                "JenkinsValuesProps: webhook_host, webhook_alb and webhook_secret go together: "
+                "a webhook is exposed only with its HMAC secret"
+            )
+        if self.scm_poll_minutes is not None and not 1 <= self.scm_poll_minutes <= 60:
+            raise ValueError(
+                f"JenkinsValuesProps.scm_poll_minutes: {self.scm_poll_minutes} must be "
+                "between 1 and 60"
+            )
 
 
 def jenkins_values(props: JenkinsValuesProps, *, agent_role_arn: str) -> dict[str, Any]:
@@ -77,6 +119,30 @@ def jenkins_values(props: JenkinsValuesProps, *, agent_role_arn: str) -> dict[st
     `${<secret>-<key>}`), the pipeline job, and the Kaniko pod template.
     """
     git_secret = props.git_credentials_secret
+    credentials: list[dict[str, Any]] = [
+        {
+            "usernamePassword": {
+                "scope": "GLOBAL",
+                "id": GIT_CREDENTIALS_ID,
+                "description": f"Git push token, from Secret {git_secret}",
+                "username": f"${{{git_secret}-username}}",
+                "password": f"${{{git_secret}-password}}",
+            }
+        }
+    ]
+    mounted = [{"name": git_secret, "keyName": key} for key in GIT_CREDENTIALS_KEYS]
+    if props.webhook_secret is not None:
+        credentials.append(
+            {
+                "string": {
+                    "scope": "GLOBAL",
+                    "id": WEBHOOK_CREDENTIALS_ID,
+                    "description": f"GitHub webhook HMAC key, from Secret {props.webhook_secret}",
+                    "secret": f"${{{props.webhook_secret}-{WEBHOOK_SECRET_KEYS[0]}}}",
+                }
+            }
+        )
+        mounted += [{"name": props.webhook_secret, "keyName": key} for key in WEBHOOK_SECRET_KEYS]
     config_scripts = {
         "pipeline-environment": _yaml(
             {
@@ -103,47 +169,54 @@ def jenkins_values(props: JenkinsValuesProps, *, agent_role_arn: str) -> dict[st
             }
         ),
         "git-credentials": _yaml(
-            {
-                "credentials": {
-                    "system": {
-                        "domainCredentials": [
-                            {
-                                "credentials": [
-                                    {
-                                        "usernamePassword": {
-                                            "scope": "GLOBAL",
-                                            "id": GIT_CREDENTIALS_ID,
-                                            "description": (
-                                                f"Git push token, from Secret {git_secret}"
-                                            ),
-                                            "username": f"${{{git_secret}-username}}",
-                                            "password": f"${{{git_secret}-password}}",
-                                        }
-                                    }
-                                ],
-                            }
-                        ]
-                    }
-                }
-            }
+            {"credentials": {"system": {"domainCredentials": [{"credentials": credentials}]}}}
         ),
         "pipeline-job": _yaml({"jobs": [{"script": pipeline_job_dsl(props)}]}),
     }
-    return {
-        "controller": {
-            "admin": {
-                "existingSecret": props.admin_secret,
-                "userKey": JENKINS_ADMIN_KEYS[0],
-                "passwordKey": JENKINS_ADMIN_KEYS[1],
-            },
-            "installPlugins": list(props.plugins),
-            "installLatestPlugins": False,
-            "installLatestSpecifiedPlugins": False,
-            "additionalExistingSecrets": [
-                {"name": git_secret, "keyName": key} for key in GIT_CREDENTIALS_KEYS
-            ],
-            "JCasC": {"configScripts": config_scripts},
+    if props.webhook_host is not None:
+        config_scripts["github-webhook"] = _yaml(
+            {
+                "unclassified": {
+                    "gitHubPluginConfig": {
+                        "hookUrl": f"https://{props.webhook_host}{WEBHOOK_PATH}",
+                        "hookSecretConfigs": [{"credentialsId": WEBHOOK_CREDENTIALS_ID}],
+                    }
+                }
+            }
+        )
+    controller: dict[str, Any] = {
+        "admin": {
+            "existingSecret": props.admin_secret,
+            "userKey": JENKINS_ADMIN_KEYS[0],
+            "passwordKey": JENKINS_ADMIN_KEYS[1],
         },
+        "installPlugins": list(props.plugins),
+        "installLatestPlugins": False,
+        "installLatestSpecifiedPlugins": False,
+        "additionalExistingSecrets": mounted,
+        "JCasC": {"configScripts": config_scripts},
+    }
+    if props.host is not None and props.alb is not None:
+        controller["jenkinsUrl"] = f"https://{props.host}/"
+        controller["ingress"] = {
+            "enabled": True,
+            "ingressClassName": INGRESS_CLASS,
+            "hostName": props.host,
+            "path": "/",
+            "pathType": "Prefix",
+            "annotations": alb_annotations(props.alb),
+        }
+    if props.webhook_host is not None and props.webhook_alb is not None:
+        controller["secondaryingress"] = {
+            "enabled": True,
+            "ingressClassName": INGRESS_CLASS,
+            "hostName": props.webhook_host,
+            "paths": [WEBHOOK_PATH],
+            "pathType": "Exact",
+            "annotations": alb_annotations(props.webhook_alb),
+        }
+    return {
+        "controller": controller,
         "additionalAgents": {
             AGENT_POD_TEMPLATE: {
                 "podName": AGENT_POD_TEMPLATE,
@@ -166,12 +239,16 @@ def jenkins_values(props: JenkinsValuesProps, *, agent_role_arn: str) -> dict[st
 
 
 def pipeline_job_dsl(props: JenkinsValuesProps) -> str:
-    """Job DSL of the pipeline job: Jenkinsfile from SCM, GitHub push trigger, runnable by hand."""
+    """Job DSL of the pipeline job: Jenkinsfile from SCM, GitHub push trigger (and SCM polling
+    when `scm_poll_minutes` is set), runnable by hand."""
+    triggers = "githubPush()"
+    if props.scm_poll_minutes is not None:
+        triggers += f" ; pollSCM {{ scmpoll_spec('H/{props.scm_poll_minutes} * * * *') }}"
     return "\n".join(
         [
             f"pipelineJob({_groovy(props.job_name)}) {{",
             f"  description({_groovy('Tests and builds the Django image, then bumps its tag.')})",
-            "  properties { pipelineTriggers { triggers { githubPush() } } }",
+            f"  properties {{ pipelineTriggers {{ triggers {{ {triggers} }} }} }}",
             "  definition {",
             "    cpsScm {",
             "      scm {",

@@ -115,6 +115,41 @@ def endpoint_cidrs(values: Sequence[str], *, environment: str | None = None) -> 
     return values
 
 
+GITHUB_HOOK_CIDRS = ("192.30.252.0/22", "185.199.108.0/22", "140.82.112.0/20", "143.55.64.0/20")
+"""The IPv4 ranges GitHub delivers webhooks from: the `hooks` list of https://api.github.com/meta
+as last checked by hand (no network here): `curl -s https://api.github.com/meta | jq .hooks`
+shows the current list, which GitHub announces changes to. Its IPv6 ranges are left out: the
+ALBs are IPv4 only."""
+
+_ACM_CERTIFICATE_ARN = re.compile(
+    r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]{36}$"
+)
+
+acm_certificate_arn = _matching(
+    _ACM_CERTIFICATE_ARN,
+    "use an ACM certificate ARN such as arn:aws:acm:eu-west-1:123456789012:certificate/<uuid>",
+)
+
+
+def source_cidrs(values: Sequence[str], *, environment: str | None = None) -> Sequence[str]:
+    """CIDRs allowed to reach the operators' UIs (Jenkins, Argo CD) through their load
+    balancer: IPv4 networks in canonical form, never the whole internet in a production
+    `environment`, at most 20 (one security group rule each, within the default quota of 60)."""
+    if len(values) > 20:
+        raise ValueError(f"{len(values)} CIDRs: list at most 20 (one security group rule each)")
+    for value in values:
+        try:
+            network = ipaddress.IPv4Network(value, strict=True)
+        except ValueError:
+            raise ValueError(f"{value!r} is not an IPv4 CIDR such as 203.0.113.0/24") from None
+        if network.prefixlen == 0 and environment in PRODUCTION_ENVIRONMENTS:
+            raise ValueError(
+                f"{value!r} opens the {environment} Jenkins and Argo CD UIs to the whole "
+                "internet; list your office or VPN egress ranges"
+            )
+    return values
+
+
 def iam_principal_arns(values: Sequence[str]) -> Sequence[str]:
     """IAM role or user ARNs (access entries take principals, not account roots)."""
     for value in values:

@@ -7,10 +7,12 @@ from pathlib import Path
 from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
 from cdktf_cdktf_provider_aws.data_aws_ecr_repository import DataAwsEcrRepository
 from cdktf_cdktf_provider_aws.data_aws_eks_cluster import DataAwsEksCluster
+from cdktf_cdktf_provider_aws.data_aws_route53_zone import DataAwsRoute53Zone
 from constructs import Construct
 
 from infra_config import EnvironmentConfig
 from infra_config.secrets import platform_secrets
+from infra_constructs.alb import AlbIngressProps, alb_annotations
 from infra_constructs.argocd import (
     ApplicationProps,
     ArgoCdAddon,
@@ -19,13 +21,22 @@ from infra_constructs.argocd import (
     ArgoCdApplicationProps,
     ArgoCdValuesProps,
 )
+from infra_constructs.certificate import IngressCertificate, IngressCertificateProps
+from infra_constructs.jenkins import WEBHOOK_PATH as JENKINS_WEBHOOK_PATH
 from infra_constructs.jenkins import JenkinsAddon, JenkinsAddonProps, JenkinsValuesProps
 from infra_constructs.kubernetes_providers import KubernetesProviders, KubernetesProvidersProps
+from infra_constructs.load_balancer_controller import INGRESS_CLASS
 from infra_constructs.registry import cache_repository_name
 from infra_constructs.storage_class import DefaultStorageClass, DefaultStorageClassProps
 from stacks.base import EnvironmentStack, cluster_name
 
 AGENT_POD_FILE = Path(__file__).resolve().parent.parent / "jenkins" / "agent-pod.yaml"
+EVERYONE = ("0.0.0.0/0",)
+APP_READINESS_PATH = "/readyz"
+"""The Django chart's readiness probe path, answered before Django's host check: the ALB's
+health check of each app pod."""
+JENKINS_HEALTH_PATH = "/login"
+"""Answers 200 without a session once Jenkins is up: the ALB's health check of the controller."""
 
 
 class PlatformStack(EnvironmentStack):
@@ -35,6 +46,12 @@ class PlatformStack(EnvironmentStack):
     The cluster and the registry are looked up by name (data sources), so nothing here depends
     on values unknown at plan time; the helm and kubernetes providers authenticate with
     `aws eks get-token`, so no credential lands in state.
+
+    Exposure (config `ingress`): each host set gets an Ingress of class alb. Three ALBs at
+    most, one per audience: `<prefix>-app` (the Django app, everyone), `<prefix>-tools` (the
+    Jenkins and Argo CD UIs, `allowed_cidrs`), `<prefix>-webhook` (GitHub's hook ranges, the
+    webhook path only). The certificate is `ingress.certificate_arn`, or one the stack
+    requests for every host, validated in `dns.zone_name`.
     """
 
     def __init__(self, scope: Construct, id: str, *, config: EnvironmentConfig) -> None:
@@ -54,6 +71,29 @@ class PlatformStack(EnvironmentStack):
             self, "cache-repository", name=cache_repository_name(registry.repository_name)
         )
         account = DataAwsCallerIdentity(self, "account")
+
+        ingress = config.ingress
+        certificate_arn = ingress.certificate_arn
+        if ingress.hosts and certificate_arn is None:
+            zone = DataAwsRoute53Zone(self, "zone", name=config.dns.zone_name, private_zone=False)
+            certificate_arn = IngressCertificate(
+                self,
+                "ingress-certificate",
+                props=IngressCertificateProps(hosts=tuple(ingress.hosts), zone_id=zone.zone_id),
+            ).certificate_arn
+
+        def alb(audience: str, cidrs, health_check_path: str | None = None) -> AlbIngressProps:
+            return AlbIngressProps(
+                group=f"{config.name_prefix}-{audience}",
+                certificate_arn=certificate_arn,
+                inbound_cidrs=tuple(cidrs),
+                health_check_path=health_check_path,
+            )
+
+        webhook = ingress.jenkins_webhook_host
+        polling = platform.jenkins.scm_polling
+        if polling is None:
+            polling = webhook is None
 
         jenkins = JenkinsAddon(
             props=JenkinsAddonProps(
@@ -78,6 +118,16 @@ class PlatformStack(EnvironmentStack):
                     storage_class=platform.storage_class,
                     storage_size_gib=platform.jenkins.storage_size_gib,
                     agent_pod_yaml=AGENT_POD_FILE.read_text(),
+                    host=ingress.jenkins_host,
+                    alb=alb("tools", ingress.allowed_cidrs, JENKINS_HEALTH_PATH)
+                    if ingress.jenkins_host
+                    else None,
+                    webhook_host=webhook,
+                    webhook_alb=alb("webhook", ingress.github_hook_cidrs, JENKINS_HEALTH_PATH)
+                    if webhook
+                    else None,
+                    webhook_secret=platform.jenkins.webhook_secret if webhook else None,
+                    scm_poll_minutes=platform.jenkins.scm_poll_minutes if polling else None,
                 ),
                 secrets=tuple(
                     secret
@@ -95,9 +145,8 @@ class PlatformStack(EnvironmentStack):
                 version=config.charts.argo_cd,
                 namespace=platform.argocd.namespace,
                 values=ArgoCdValuesProps(
-                    exposure=platform.argocd.exposure,
-                    ingress_host=platform.argocd.ingress_host,
-                    ingress_class_name=platform.argocd.ingress_class_name,
+                    host=ingress.argocd_host,
+                    alb=alb("tools", ingress.allowed_cidrs) if ingress.argocd_host else None,
                     admin_enabled=platform.argocd.admin_enabled,
                 ),
             )
@@ -116,12 +165,28 @@ class PlatformStack(EnvironmentStack):
                     environment=config.environment,
                     destination_namespace=platform.app.namespace,
                     image_repository=repository.repository_url,
+                    values=app_ingress_values(
+                        ingress.app_host, alb("app", EVERYONE, APP_READINESS_PATH)
+                    )
+                    if ingress.app_host
+                    else {},
                 ),
                 depends_on=(argocd.release.release,),
                 construct_id="django-application",  # the id it was first deployed with
             )
         ).deploy(self)
 
+        urls = {
+            "app_url": (ingress.app_host, "/", "The Django app."),
+            "jenkins_url": (ingress.jenkins_host, "/", "The Jenkins UI (allowed_cidrs only)."),
+            "github_webhook_url": (
+                webhook,
+                JENKINS_WEBHOOK_PATH,
+                "Payload URL of the repository's GitHub webhook (content type "
+                "application/json, secret from Secrets Manager, README 'Webhook').",
+            ),
+            "argocd_url": (ingress.argocd_host, "/", "The Argo CD UI and CLI (allowed_cidrs)."),
+        }
         self.add_outputs(
             {
                 "jenkins_agent_role_arn": (
@@ -136,5 +201,22 @@ class PlatformStack(EnvironmentStack):
                     platform.argocd.namespace,
                     "kubectl -n <this> port-forward svc/argocd-server 8443:443",
                 ),
+                **{
+                    name: (f"https://{host}{path}", description)
+                    for name, (host, path, description) in urls.items()
+                    if host is not None
+                },
             }
         )
+
+
+def app_ingress_values(host: str, alb: AlbIngressProps) -> dict:
+    """The Django chart's `ingress` values for `host` behind `alb`: every path to the app."""
+    return {
+        "ingress": {
+            "enabled": True,
+            "className": INGRESS_CLASS,
+            "annotations": alb_annotations(alb),
+            "hosts": [{"host": host, "paths": [{"path": "/", "pathType": "Prefix"}]}],
+        }
+    }

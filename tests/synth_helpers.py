@@ -40,6 +40,16 @@ def app_stacks() -> dict[str, frozenset[str]]:
     }
 
 
+@functools.cache
+def kubernetes_version() -> str:
+    """The Kubernetes version manifests are validated against: the clusters' `cluster.version`
+    (the same in every shipped environment)."""
+    from infra_config import load_config
+
+    [version] = {load_config(environment).cluster.version for environment in SHIPPED_ENVIRONMENTS}
+    return version
+
+
 def stack_names() -> tuple[str, ...]:
     """Every stack main.py builds, in build order."""
     return tuple(app_stacks())

@@ -10,8 +10,9 @@ import helm_python
 import kubernetes_validate
 import pytest
 
-# The EKS version of config/dev.yaml and config/prod.yaml (cluster.version).
-KUBERNETES_VERSION = "1.33"
+from synth_helpers import kubernetes_version
+
+KUBERNETES_VERSION = kubernetes_version()
 
 WORKLOAD_KINDS = {"Deployment", "StatefulSet", "Job"}
 
@@ -236,8 +237,14 @@ def test_allowed_hosts_include_configured_and_ingress_hosts(render):
             },
         },
     )
-    hosts = single(manifests, "ConfigMap")["data"]["DJANGO_ALLOWED_HOSTS"].split(",")
+    data = single(manifests, "ConfigMap")["data"]
+    hosts = data["DJANGO_ALLOWED_HOSTS"].split(",")
     assert {"admin.example.com", "www.example.com", "django-app"} <= set(hosts)
+    assert data["DJANGO_CSRF_TRUSTED_ORIGINS"] == "https://www.example.com"
+
+
+def test_without_an_ingress_no_origin_is_trusted_for_csrf(render):
+    assert "DJANGO_CSRF_TRUSTED_ORIGINS" not in single(render("prod"), "ConfigMap")["data"]
 
 
 @pytest.mark.parametrize("environment_with_external_database", ["default", "prod"])

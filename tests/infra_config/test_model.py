@@ -165,6 +165,49 @@ def test_bad_value_names_file_field_value_and_rule(tmp_path, path, value, expect
     [
         (
             "dev",
+            "ingress.app_host",
+            "app.dev.example.com",
+            "ingress hosts ['app.dev.example.com'] need a certificate: set "
+            "ingress.certificate_arn, or dns.zone_name",
+        ),
+        (
+            "prod",
+            "ingress.app_host",
+            "app.example.org",
+            "ingress hosts ['app.example.org'] are not in dns.zone_name 'prod.example.com'",
+        ),
+        (
+            "prod",
+            "ingress.allowed_cidrs",
+            [],
+            "ingress: jenkins_host and argocd_host need allowed_cidrs",
+        ),
+        (
+            "prod",
+            "ingress.allowed_cidrs",
+            ["0.0.0.0/0"],
+            "'0.0.0.0/0' opens the prod Jenkins and Argo CD UIs to the whole internet",
+        ),
+        (
+            "prod",
+            "ingress.allowed_cidrs",
+            ["198.51.100.7/24"],
+            "'198.51.100.7/24' is not an IPv4 CIDR such as 203.0.113.0/24",
+        ),
+        (
+            "prod",
+            "ingress.argocd_host",
+            "app.prod.example.com",
+            "must all differ: each is its own Ingress",
+        ),
+        (
+            "prod",
+            "ingress.certificate_arn",
+            "arn:aws:iam::123456789012:server-certificate/x",
+            "is not allowed: use an ACM certificate ARN",
+        ),
+        (
+            "dev",
             "network.private_subnet_newbits",
             1,
             "network: 2 subnets of /24 do not fit in 10.10.0.0/16 after the ones before them; "
@@ -225,12 +268,6 @@ def test_bad_value_names_file_field_value_and_rule(tmp_path, path, value, expect
             "platform.jenkins.plugins",
             ["git:latest"],
             "platform.jenkins.plugins: ['git:latest'] is not allowed: 'git:latest' is not pinned",
-        ),
-        (
-            "dev",
-            "platform.argocd.exposure",
-            "ingress",
-            "platform.argocd: exposure 'ingress' needs ingress_host",
         ),
         (
             "dev",

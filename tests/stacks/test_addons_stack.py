@@ -31,13 +31,19 @@ def with_zone(tmp_path_factory):
 
 
 @pytest.mark.parametrize("environment", SHIPPED_ENVIRONMENTS)
-def test_every_addon_is_installed_and_external_dns_waits_for_a_zone(synth, environment):
-    assert load_config(environment).dns.zone_name is None
+def test_every_addon_is_installed_and_external_dns_only_with_a_zone(synth, environment):
+    zone = load_config(environment).dns.zone_name
     assert release_names(synth(environment).stacks["addons"]) == {
         "external-secrets",
         "secret-store",
         *SWITCHED,
+        *(["external-dns"] if zone else []),
     }
+
+
+def test_dev_has_no_zone_and_prod_has_one():
+    assert load_config("dev").dns.zone_name is None
+    assert load_config("prod").dns.zone_name == "prod.example.com"
 
 
 def test_a_zone_adds_external_dns_for_that_zone_only(with_zone):

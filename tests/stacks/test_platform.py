@@ -8,7 +8,6 @@ import json
 import pytest
 import yaml
 
-from infra_constructs.argocd import ArgoCdValuesProps, argocd_values
 from infra_constructs.chart_values import deep_merge
 from infra_constructs.helm_addon import HelmAddonProps, HelmChart
 from synth_helpers import helm_values, only_resource, resources
@@ -252,28 +251,6 @@ def test_argocd_is_reached_by_port_forward_by_default(dev):
     values = helm_values(platform(dev), "argocd")
     assert values["server"] == {"service": {"type": "ClusterIP"}}
     assert values["configs"]["cm"]["admin.enabled"] is True
-
-
-@pytest.mark.parametrize(
-    ("exposure", "service_type", "ingress"),
-    [
-        ("load-balancer", "LoadBalancer", None),
-        (
-            "ingress",
-            "ClusterIP",
-            {
-                "enabled": True,
-                "ingressClassName": "alb",
-                "hostname": "argocd.example.org",
-                "tls": True,
-            },
-        ),
-    ],
-)
-def test_argocd_exposure_switch(exposure, service_type, ingress):
-    values = argocd_values(ArgoCdValuesProps(exposure=exposure, ingress_host="argocd.example.org"))
-    assert values["server"]["service"]["type"] == service_type
-    assert values["server"].get("ingress") == ingress
 
 
 def test_deep_merge_merges_mappings_and_replaces_the_rest():

@@ -23,6 +23,7 @@ print(json.dumps({
     "DEBUG": settings.DEBUG,
     "APP_VERSION": settings.APP_VERSION,
     "ALLOWED_HOSTS": settings.ALLOWED_HOSTS,
+    "CSRF_TRUSTED_ORIGINS": settings.CSRF_TRUSTED_ORIGINS,
     "SECURE_SSL_REDIRECT": settings.SECURE_SSL_REDIRECT,
     "SECURE_PROXY_SSL_HEADER": settings.SECURE_PROXY_SSL_HEADER,
     "SESSION_COOKIE_SECURE": settings.SESSION_COOKIE_SECURE,
@@ -53,6 +54,7 @@ class ProductionSettingsTests(SimpleTestCase):
                 "DEBUG": False,
                 "APP_VERSION": "unknown",
                 "ALLOWED_HOSTS": ["app.example.com", "www.example.com"],
+                "CSRF_TRUSTED_ORIGINS": [],
                 "SECURE_SSL_REDIRECT": True,
                 "SECURE_PROXY_SSL_HEADER": ["HTTP_X_FORWARDED_PROTO", "https"],
                 "SESSION_COOKIE_SECURE": True,
@@ -71,6 +73,7 @@ class ProductionSettingsTests(SimpleTestCase):
             DATABASE_CONNECT_TIMEOUT="5",
             DATABASE_CONN_MAX_AGE="0",
             APP_VERSION="sha-1234abc",
+            DJANGO_CSRF_TRUSTED_ORIGINS="https://app.example.com",
         )
 
         self.assertEqual(result.returncode, 0, result.stderr)
@@ -80,6 +83,7 @@ class ProductionSettingsTests(SimpleTestCase):
         self.assertEqual(loaded["CONNECT_TIMEOUT"], 5)
         self.assertEqual(loaded["CONN_MAX_AGE"], 0)
         self.assertEqual(loaded["APP_VERSION"], "sha-1234abc")
+        self.assertEqual(loaded["CSRF_TRUSTED_ORIGINS"], ["https://app.example.com"])
 
     def test_refuses_to_start_without_secret_key(self) -> None:
         result = self.load(DJANGO_SECRET_KEY=None)

@@ -88,19 +88,25 @@ The image reference; both parts are mandatory so that no release ever runs an im
 {{/*
 Non-secret settings, as a YAML map: the ConfigMap's data and the migration Job's env
 (the Job may run before the ConfigMap exists, as a pre-install hook).
-DJANGO_ALLOWED_HOSTS joins django.allowedHosts, the ingress hosts and the Service's DNS names.
+DJANGO_ALLOWED_HOSTS joins django.allowedHosts, the ingress hosts and the Service's DNS names;
+DJANGO_CSRF_TRUSTED_ORIGINS is https://<host> for each ingress host (TLS ends at the load balancer).
 */}}
 {{- define "django-app.configData" -}}
 {{- $fullname := include "django-app.fullname" . }}
 {{- $hosts := list $fullname (printf "%s.%s.svc" $fullname .Release.Namespace) (printf "%s.%s.svc.cluster.local" $fullname .Release.Namespace) }}
+{{- $origins := list }}
 {{- if .Values.ingress.enabled }}
 {{- range .Values.ingress.hosts }}
 {{- $hosts = append $hosts .host }}
+{{- $origins = append $origins (printf "https://%s" .host) }}
 {{- end }}
 {{- end }}
 {{- $hosts = concat .Values.django.allowedHosts $hosts | uniq -}}
 DJANGO_SETTINGS_MODULE: {{ .Values.django.settingsModule | quote }}
 DJANGO_ALLOWED_HOSTS: {{ join "," $hosts | quote }}
+{{- with $origins }}
+DJANGO_CSRF_TRUSTED_ORIGINS: {{ join "," (uniq .) | quote }}
+{{- end }}
 APP_VERSION: {{ .Values.image.tag | quote }}
 {{- range $name, $value := .Values.django.extraEnv }}
 {{ $name }}: {{ $value | toString | quote }}
