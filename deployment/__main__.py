@@ -73,17 +73,23 @@ def _settings(argv: list[str], environ: Mapping[str, str]) -> tuple[str, str, bo
     return command, environment, approve == "1", including_backend
 
 
-def _prerequisites(command: str, config, session, say: Callable[[str], None]) -> None:
-    """Each check one line, `ok` or `missing` with the fix; `Refused` if any is missing."""
+def _prerequisites(command: str, config, session, say: Callable[[str], None]) -> list:
+    """Each check one line, `ok`, `create` (a random secret the deploy makes) or `missing`
+    with the fix; `Refused` if any is missing. Returns the secrets to create."""
     from deployment import prerequisites
     from infra_config.secrets import platform_secrets
 
     missing = 0
+    to_create = []
 
-    def attempt(check: Callable[[], str]) -> bool:
+    def attempt(check: Callable[[], str], secret=None) -> bool:
         nonlocal missing
         try:
             say(f"ok       {check()}")
+            return True
+        except prerequisites.SecretToCreate as absent:
+            say(f"create   {absent}")
+            to_create.append(secret)
             return True
         except prerequisites.PrerequisiteMissing as problem:
             say(f"missing  {problem}")
@@ -96,16 +102,34 @@ def _prerequisites(command: str, config, session, say: Callable[[str], None]) ->
     if command == "destroy":
         attempt(prerequisites.kubectl)
     elif credentials:
+        checked = set()
         for secret in platform_secrets(config):
+            if secret.aws_name in checked:  # two Kubernetes Secrets from one AWS secret
+                continue
+            checked.add(secret.aws_name)
             attempt(
                 lambda secret=secret: prerequisites.platform_secret(
                     session, secret, config.aws.region
-                )
+                ),
+                secret,
             )
     else:
         say("skipped  the platform's secrets in Secrets Manager: checked once credentials work")
     if missing:
         raise Refused(f"make {command}: {missing} prerequisite(s) missing (above); nothing changed")
+    return to_create
+
+
+def _create_secrets(secrets, config, session, say: Callable[[str], None]) -> None:
+    """The absent random secrets, created in Secrets Manager (values never printed)."""
+    from deployment import prerequisites
+    from stacks.base import default_tags
+
+    for secret in secrets:
+        line = prerequisites.create_secret(
+            session, secret, config.aws.region, {**default_tags(config), "ManagedBy": "make deploy"}
+        )
+        say(f"created  {line}")
 
 
 def main(argv: list[str], environ: Mapping[str, str] = os.environ, session=None) -> int:
@@ -121,11 +145,12 @@ def main(argv: list[str], environ: Mapping[str, str] = os.environ, session=None)
         import boto3
 
         session = session or boto3.Session(region_name=config.aws.region)
-        _prerequisites(command, config, session, say)
+        to_create = _prerequisites(command, config, session, say)
     except Refused as refusal:
         print(refusal, file=sys.stderr)
         return REFUSED
 
+    from deployment import prerequisites
     from deployment.cdktf import CdktfExecutor
     from deployment.kubernetes import CleanupFailed
     from deployment.load_balancers import LeftoversRemain
@@ -137,6 +162,7 @@ def main(argv: list[str], environ: Mapping[str, str] = os.environ, session=None)
     )
     report = Report(sys.stdout, progress_seconds=PROGRESS_SECONDS if auto_approve else None)
     try:
+        _create_secrets(to_create, config, session, say)
         with report.step(f"synthesize '{environment}'"):
             executor.synth()
         graph = StackGraph.from_outdir(executor.outdir)
@@ -144,7 +170,13 @@ def main(argv: list[str], environ: Mapping[str, str] = os.environ, session=None)
             deploy(graph, executor, report)
         else:
             destroy(graph, executor, report, including_backend=including_backend)
-    except (SequenceError, StackOrderError, CleanupFailed, LeftoversRemain) as failure:
+    except (
+        SequenceError,
+        StackOrderError,
+        CleanupFailed,
+        LeftoversRemain,
+        prerequisites.PrerequisiteMissing,
+    ) as failure:
         print(f"make {command}: {failure}", file=sys.stderr)
         return FAILED
     except KeyboardInterrupt:

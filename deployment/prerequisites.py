@@ -33,6 +33,16 @@ class PrerequisiteMissing(Exception):
     """A prerequisite is missing; the message is one line saying what and how to get it."""
 
 
+class SecretToCreate(Exception):
+    """A secret is absent, and the deploy will create it with random values (its message is
+    the line to print)."""
+
+
+RANDOM_LENGTH = 48
+"""Characters of each random value: letters and digits only, so that a value is safe in a URL
+(the in-cluster database's password) and in JCasC."""
+
+
 def run_quietly(argv: Sequence[str]) -> subprocess.CompletedProcess:
     """`argv` with its output captured, no input, a 60-second limit."""
     return subprocess.run(
@@ -132,6 +142,11 @@ def platform_secret(session, secret: PlatformSecret, region: str) -> str:
     try:
         described = client.describe_secret(SecretId=secret.aws_name)
     except client.exceptions.ResourceNotFoundException:
+        if secret.generated:
+            raise SecretToCreate(
+                f"secret {secret.aws_name} ({secret.purpose}): absent; created with random "
+                "values before the first stack"
+            ) from None
         raise PrerequisiteMissing(
             f"secret {secret.aws_name} ({secret.purpose}): not in Secrets Manager in {region}; "
             f"create it: {secret.create_command(region)}"
@@ -148,3 +163,32 @@ def platform_secret(session, secret: PlatformSecret, region: str) -> str:
             f"restore-secret --region {region} --secret-id {secret.aws_name}"
         )
     return f"secret {secret.aws_name}: present ({secret.purpose})"
+
+
+def create_secret(session, secret: PlatformSecret, region: str, tags: dict[str, str]) -> str:
+    """Create `secret` (every key fixed or random, `PlatformSecret.generated`) with random
+    values from Secrets Manager's GetRandomPassword; returns the line to print, which names
+    the keys but never a value. An existing secret is left as it is."""
+    client = session.client("secretsmanager", region_name=region)
+    try:
+        values = dict(secret.fixed)
+        for key in secret.random:
+            values[key] = client.get_random_password(
+                PasswordLength=RANDOM_LENGTH, ExcludePunctuation=True, IncludeSpace=False
+            )["RandomPassword"]
+        client.create_secret(
+            Name=secret.aws_name,
+            Description=f"{secret.purpose}; created by make deploy",
+            SecretString=json.dumps(values),
+            Tags=[{"Key": key, "Value": value} for key, value in tags.items()],
+        )
+    except client.exceptions.ResourceExistsException:
+        return f"secret {secret.aws_name}: present (made meanwhile), left as it is"
+    except ClientError as error:
+        raise PrerequisiteMissing(
+            f"secret {secret.aws_name}: cannot be created "
+            f"({error.response['Error'].get('Code')}); the deploying identity needs "
+            "secretsmanager:GetRandomPassword, CreateSecret and TagResource on it"
+        ) from None
+    random = ", ".join(secret.random)
+    return f"secret {secret.aws_name}: created, random {random}"

@@ -286,6 +286,11 @@ class ArgoCdSettings(Strict):
         default=True,
         description="Keep the built-in admin account; set false once SSO or other accounts exist.",
     )
+    repository_credentials: bool = Field(
+        default=False,
+        description="gitops.repo_url is private: Argo CD reads it with the Git token "
+        "(platform.jenkins.git_credentials_secret), synced as its repository Secret.",
+    )
 
 
 class AppSettings(Strict):

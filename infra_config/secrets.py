@@ -2,17 +2,26 @@
 cluster (External Secrets) and for `make deploy`, which checks they exist before it starts.
 
 Each lives in AWS Secrets Manager as a JSON object, named `<project>/<environment>/<Secret>`,
-and becomes the Kubernetes Secret `<Secret>` in its namespace, one key per JSON property. Their
-values are set by a person (`aws secretsmanager create-secret`, README "Secrets"); nothing in
-Git, in the synthesized JSON or in Terraform state holds them.
+and becomes the Kubernetes Secret `<Secret>` in its namespace, one key per JSON property. Values
+that can be made up are: `make deploy` creates such a secret with random values (Secrets
+Manager's GetRandomPassword) when it does not exist yet. The others (the Git token, an external
+database's URL) are set by a person with one command (`create_command`, README "Secrets").
+Nothing in Git, in the synthesized JSON or in Terraform state holds a value.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import yaml
 
 from infra_config.model import EnvironmentConfig
+from infra_constructs.chart_values import deep_merge
+
+APP_CHART_DIR = Path(__file__).resolve().parent.parent / "helm" / "django-app"
 
 JENKINS_ADMIN_KEYS = ("jenkins-admin-user", "jenkins-admin-password")
 """The keys the Jenkins chart reads from its admin Secret (`controller.admin.userKey`, ...)."""
@@ -26,13 +35,29 @@ WEBHOOK_SECRET_KEYS = ("secret",)
 
 @dataclass(frozen=True)
 class PlatformSecret:
-    """One secret: where it is kept in AWS and which Kubernetes Secret it becomes."""
+    """One secret: where it is kept in AWS and which Kubernetes Secret it becomes.
+
+    fixed: keys with a value that is not secret, e.g. the admin user name (default none).
+    random: keys `make deploy` fills with random values (default none). When every key is
+        fixed or random, the deploy creates the secret; otherwise a person does, once.
+    secret_labels: labels of the Kubernetes Secret (default none).
+    literals: non-secret keys the Kubernetes Secret has besides `keys` (default none).
+    """
 
     aws_name: str
     namespace: str
     secret: str
     keys: tuple[str, ...]
     purpose: str
+    fixed: tuple[tuple[str, str], ...] = ()
+    random: tuple[str, ...] = ()
+    secret_labels: tuple[tuple[str, str], ...] = ()
+    literals: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def generated(self) -> bool:
+        """Whether `make deploy` creates it: no key needs a person."""
+        return set(self.keys) == {key for key, _ in self.fixed} | set(self.random)
 
     def create_command(self, region: str) -> str:
         """The AWS CLI command that creates it, with placeholders for the values."""
@@ -48,8 +73,92 @@ def secrets_prefix(config: EnvironmentConfig) -> str:
     return f"{config.project}/{config.environment}/"
 
 
+JENKINS_ADMIN_USER = "admin"
+"""The Jenkins administrator's user name (its password is random)."""
+
+RANDOM_APP_KEYS = frozenset({"DJANGO_SECRET_KEY", "POSTGRES_PASSWORD"})
+"""Keys of the app's Secrets that are made up; DATABASE_URL of an external database is not."""
+
+
+@cache
+def _chart_values(environment: str) -> dict:
+    values = yaml.safe_load((APP_CHART_DIR / "values.yaml").read_text())
+    extra = APP_CHART_DIR / f"values-{environment}.yaml"
+    return deep_merge(
+        values, (yaml.safe_load(extra.read_text()) if extra.is_file() else None) or {}
+    )
+
+
+def app_secret_keys(environment: str) -> dict[str, tuple[str, ...]]:
+    """The Secrets the Django chart reads in `environment` (its `values.yaml` and
+    `values-<environment>.yaml`), by name, with their keys: `secrets.existingSecret`
+    (the secret key), `database.existingSecret` (an external DATABASE_URL), and with the
+    in-cluster PostgreSQL `postgresql.auth.existingSecret` (its password)."""
+    values = _chart_values(environment)
+    wanted: list[tuple[str, str]] = [
+        (values["secrets"]["existingSecret"], values["secrets"]["secretKeyKey"])
+    ]
+    if values["database"].get("existingSecret"):
+        wanted.append((values["database"]["existingSecret"], values["database"]["urlKey"]))
+    if values["postgresql"].get("enabled"):
+        auth = values["postgresql"]["auth"]
+        wanted.append((auth["existingSecret"], auth["passwordKey"]))
+    found: dict[str, tuple[str, ...]] = {}
+    for name, key in wanted:
+        if key not in found.get(name, ()):
+            found[name] = (*found.get(name, ()), key)
+    return found
+
+
+def app_secrets(config: EnvironmentConfig) -> tuple[PlatformSecret, ...]:
+    """The Django app's Secrets, in its namespace (`app_secret_keys`)."""
+    return tuple(
+        PlatformSecret(
+            aws_name=secrets_prefix(config) + name,
+            namespace=config.platform.app.namespace,
+            secret=name,
+            keys=keys,
+            purpose="the Django app's " + ", ".join(keys),
+            random=tuple(key for key in keys if key in RANDOM_APP_KEYS),
+        )
+        for name, keys in app_secret_keys(config.environment).items()
+    )
+
+
 def platform_secrets(config: EnvironmentConfig) -> tuple[PlatformSecret, ...]:
-    """Every secret the platform stack syncs into the cluster, in the order they are checked."""
+    """Every Kubernetes Secret the platform stack syncs into the cluster, in the order they are
+    checked: Jenkins' (`jenkins_secrets`), Argo CD's (`argocd_secrets`), the app's
+    (`app_secrets`). Two may read the same secret in AWS."""
+    return (*jenkins_secrets(config), *argocd_secrets(config), *app_secrets(config))
+
+
+ARGOCD_REPOSITORY_LABEL = ("argocd.argoproj.io/secret-type", "repository")
+"""The label by which Argo CD finds a repository's credentials."""
+
+
+def argocd_secrets(config: EnvironmentConfig) -> tuple[PlatformSecret, ...]:
+    """Argo CD's credentials for a private `gitops.repo_url` (`platform.argocd.
+    repository_credentials`): the Git token of `git-credentials`, as the repository Secret
+    `repo-<app>` that Argo CD reads (keys `username`, `password`, plus `type` and `url`)."""
+    if not config.platform.argocd.repository_credentials:
+        return ()
+    jenkins = config.platform.jenkins
+    return (
+        PlatformSecret(
+            aws_name=secrets_prefix(config) + jenkins.git_credentials_secret,
+            namespace=config.platform.argocd.namespace,
+            secret=f"repo-{config.platform.app.name}",
+            keys=GIT_CREDENTIALS_KEYS,
+            purpose="Argo CD's read access to gitops.repo_url (the Git token)",
+            secret_labels=(ARGOCD_REPOSITORY_LABEL,),
+            literals=(("type", "git"), ("url", config.gitops.repo_url)),
+        ),
+    )
+
+
+def jenkins_secrets(config: EnvironmentConfig) -> tuple[PlatformSecret, ...]:
+    """Jenkins' Secrets: the admin login, the Git token, and the webhook's HMAC key when
+    GitHub delivers webhooks (`ingress.jenkins_webhook_host`)."""
     jenkins = config.platform.jenkins
     return (
         PlatformSecret(
@@ -58,6 +167,8 @@ def platform_secrets(config: EnvironmentConfig) -> tuple[PlatformSecret, ...]:
             secret=jenkins.admin_secret,
             keys=JENKINS_ADMIN_KEYS,
             purpose="the Jenkins admin login",
+            fixed=((JENKINS_ADMIN_KEYS[0], JENKINS_ADMIN_USER),),
+            random=(JENKINS_ADMIN_KEYS[1],),
         ),
         PlatformSecret(
             aws_name=secrets_prefix(config) + jenkins.git_credentials_secret,
@@ -74,6 +185,7 @@ def platform_secrets(config: EnvironmentConfig) -> tuple[PlatformSecret, ...]:
                     secret=jenkins.webhook_secret,
                     keys=WEBHOOK_SECRET_KEYS,
                     purpose="the HMAC key of the GitHub webhook (Settings > Webhooks > Secret)",
+                    random=WEBHOOK_SECRET_KEYS,
                 ),
             )
             if config.ingress.jenkins_webhook_host

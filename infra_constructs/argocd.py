@@ -10,8 +10,10 @@ from typing import Any
 from cdktf import ITerraformDependable
 from constructs import Construct
 
-from infra_constructs.addon import pod_security_namespace, release_in_own_namespace
+from infra_config.secrets import PlatformSecret
+from infra_constructs.addon import pod_security_namespace
 from infra_constructs.alb import ANNOTATION, AlbIngressProps, alb_annotations
+from infra_constructs.external_secrets import synced_secrets
 from infra_constructs.helm_addon import HelmAddon, HelmAddonProps, HelmChart
 from infra_constructs.load_balancer_controller import INGRESS_CLASS
 
@@ -155,29 +157,52 @@ class ArgoCdAddonProps:
     namespace: Argo CD's namespace (required); Pod Security `baseline` enforced, `restricted`
         warned and audited.
     values: UI exposure and admin switch (default: port-forward only, admin on).
+    secrets: Secrets synced into the namespace before the release, e.g. a private
+        repository's credentials (default none).
+    secrets_refresh_minutes: how often they are read again (default 60).
     """
 
     version: str
     namespace: str
     values: ArgoCdValuesProps = ArgoCdValuesProps()
+    secrets: tuple[PlatformSecret, ...] = ()
+    secrets_refresh_minutes: int = 60
 
 
 class ArgoCdAddon:
-    """Namespace and the pinned argo-cd chart (release `ARGOCD_RELEASE_NAME`).
+    """Namespace, its synced Secrets (release `argocd-secrets`, when there are any), and the
+    pinned argo-cd chart (release `ARGOCD_RELEASE_NAME`).
     After `deploy`: `release`."""
 
     def __init__(self, *, props: ArgoCdAddonProps) -> None:
         self.props = props
 
     def deploy(self, scope: Construct) -> HelmAddon:
-        chart = HelmAddonProps(
-            chart=ARGO_CD_CHART,
-            release_name=ARGOCD_RELEASE_NAME,
-            version=self.props.version,
-            namespace=self.props.namespace,
-            values=argocd_values(self.props.values),
+        props = self.props
+        namespace = pod_security_namespace(scope, props.namespace, enforce="baseline")
+        waits_for: tuple[ITerraformDependable, ...] = (namespace,)
+        if props.secrets:
+            secrets = synced_secrets(
+                scope,
+                "argocd-secrets",
+                namespace=props.namespace,
+                secrets=props.secrets,
+                refresh_interval_minutes=props.secrets_refresh_minutes,
+                depends_on=(namespace,),
+            )
+            waits_for = (*waits_for, secrets.release)
+        self.release = HelmAddon(
+            scope,
+            "argocd",
+            props=HelmAddonProps(
+                chart=ARGO_CD_CHART,
+                release_name=ARGOCD_RELEASE_NAME,
+                version=props.version,
+                namespace=props.namespace,
+                values=argocd_values(props.values),
+                depends_on=waits_for,
+            ),
         )
-        self.release = release_in_own_namespace(scope, "argocd", enforce="baseline", props=chart)
         return self.release
 
 
@@ -191,17 +216,33 @@ class ArgoCdApplicationProps:
     depends_on: what must exist first, at least Argo CD's release (its CRDs) (default none).
     construct_id: construct id of the release (default `application`); fixed once deployed,
         since a new id replaces the release, and with it (finalizer) everything it deployed.
+    secrets: the Secrets the app reads, synced from AWS Secrets Manager into its namespace
+        (default none; each must be for `destination_namespace`).
+    secrets_refresh_minutes: how often they are read again (default 60).
     """
 
     version: str
     application: ApplicationProps
     depends_on: Sequence[ITerraformDependable] = ()
     construct_id: str = "application"
+    secrets: tuple[PlatformSecret, ...] = ()
+    secrets_refresh_minutes: int = 60
+
+    def __post_init__(self) -> None:
+        for secret in self.secrets:
+            if secret.namespace != self.application.destination_namespace:
+                raise ValueError(
+                    f"ArgoCdApplicationProps.secrets: {secret.secret} is for namespace "
+                    f"{secret.namespace!r}, not the app's "
+                    f"{self.application.destination_namespace!r}"
+                )
 
 
 class ArgoCdApplication:
-    """The app's namespace and the argocd-apps release `<name>-application` in Argo CD's
-    namespace. After `deploy`: `release`."""
+    """The app's namespace, the ExternalSecrets of the Secrets the app reads (release
+    `<name>-secrets`, when there are any), then the argocd-apps release `<name>-application`
+    in Argo CD's namespace, so the first sync finds its Secrets. After `deploy`: `release`,
+    `secrets_release` (or None)."""
 
     def __init__(self, *, props: ArgoCdApplicationProps) -> None:
         self.props = props
@@ -211,6 +252,18 @@ class ArgoCdApplication:
         namespace = pod_security_namespace(
             scope, application.destination_namespace, enforce="restricted"
         )
+        self.secrets_release = None
+        waits_for: tuple[ITerraformDependable, ...] = (namespace,)
+        if self.props.secrets:
+            self.secrets_release = synced_secrets(
+                scope,
+                f"{application.name}-secrets",
+                namespace=application.destination_namespace,
+                secrets=self.props.secrets,
+                refresh_interval_minutes=self.props.secrets_refresh_minutes,
+                depends_on=(namespace,),
+            )
+            waits_for = (*waits_for, self.secrets_release.release)
         self.release = HelmAddon(
             scope,
             self.props.construct_id,
@@ -220,7 +273,7 @@ class ArgoCdApplication:
                 release_name=f"{application.name}-application",
                 namespace=application.argocd_namespace,
                 values=argocd_apps_values(application),
-                depends_on=(*self.props.depends_on, namespace),
+                depends_on=(*self.props.depends_on, *waits_for),
             ),
         )
         return self.release

@@ -104,6 +104,12 @@ def synced_secrets(
                         "namespace": secret.namespace,
                         "awsName": secret.aws_name,
                         "keys": list(secret.keys),
+                        **(
+                            {"secretLabels": dict(secret.secret_labels)}
+                            if secret.secret_labels
+                            else {}
+                        ),
+                        **({"literals": dict(secret.literals)} if secret.literals else {}),
                     }
                     for secret in secrets
                 ],

@@ -11,7 +11,7 @@ from cdktf_cdktf_provider_aws.data_aws_route53_zone import DataAwsRoute53Zone
 from constructs import Construct
 
 from infra_config import EnvironmentConfig
-from infra_config.secrets import platform_secrets
+from infra_config.secrets import app_secrets, argocd_secrets, jenkins_secrets
 from infra_constructs.alb import AlbIngressProps, alb_annotations
 from infra_constructs.argocd import (
     ApplicationProps,
@@ -129,11 +129,7 @@ class PlatformStack(EnvironmentStack):
                     webhook_secret=platform.jenkins.webhook_secret if webhook else None,
                     scm_poll_minutes=platform.jenkins.scm_poll_minutes if polling else None,
                 ),
-                secrets=tuple(
-                    secret
-                    for secret in platform_secrets(config)
-                    if secret.namespace == platform.jenkins.namespace
-                ),
+                secrets=jenkins_secrets(config),
                 secrets_refresh_minutes=config.addons.external_secrets.refresh_interval_minutes,
                 depends_on=(storage_class,),
             )
@@ -149,6 +145,8 @@ class PlatformStack(EnvironmentStack):
                     alb=alb("tools", ingress.allowed_cidrs) if ingress.argocd_host else None,
                     admin_enabled=platform.argocd.admin_enabled,
                 ),
+                secrets=argocd_secrets(config),
+                secrets_refresh_minutes=config.addons.external_secrets.refresh_interval_minutes,
             )
         )
         argocd.deploy(self)
@@ -173,6 +171,8 @@ class PlatformStack(EnvironmentStack):
                 ),
                 depends_on=(argocd.release.release,),
                 construct_id="django-application",  # the id it was first deployed with
+                secrets=app_secrets(config),
+                secrets_refresh_minutes=config.addons.external_secrets.refresh_interval_minutes,
             )
         ).deploy(self)
 

@@ -43,6 +43,28 @@ def test_each_key_is_read_from_its_property_of_the_aws_secret():
     ]
 
 
+def test_labels_and_literals_are_added_to_the_keys_read():
+    labelled = {
+        **SECRET,
+        "secretLabels": {"argocd.argoproj.io/secret-type": "repository"},
+        "literals": {"type": "git", "url": "https://github.com/example/shop.git"},
+    }
+    [secret] = render({"externalSecrets": [labelled]})
+    template = secret["spec"]["target"]["template"]
+    assert template == {
+        "engineVersion": "v2",
+        "mergePolicy": "Merge",
+        "metadata": {"labels": {"argocd.argoproj.io/secret-type": "repository"}},
+        "data": {"type": "git", "url": "https://github.com/example/shop.git"},
+    }
+    assert [item["secretKey"] for item in secret["spec"]["data"]] == SECRET["keys"]
+
+
+def test_without_labels_or_literals_there_is_no_template():
+    [secret] = render({"externalSecrets": [SECRET]})
+    assert "template" not in secret["spec"]["target"]
+
+
 @pytest.mark.parametrize(
     "values",
     [
@@ -54,6 +76,8 @@ def test_each_key_is_read_from_its_property_of_the_aws_secret():
         {"clusterSecretStore": {"name": "s", "region": "Ireland", "namespaces": ["a"]}},
         {"refreshInterval": "hourly"},
         {"storename": "s"},
+        {"externalSecrets": [{**SECRET, "literals": {"url": "{{ .password }}"}}]},
+        {"externalSecrets": [{**SECRET, "secretLabels": {"bad label": "x"}}]},
     ],
 )
 def test_the_schema_refuses(values):

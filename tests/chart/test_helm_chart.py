@@ -202,7 +202,7 @@ def test_settings_come_from_the_configmap_and_secrets_only_by_reference(manifest
 def test_external_database_url_comes_from_the_existing_secret(render):
     env = env_by_name(web_container(render("prod")))
     assert env["DATABASE_URL"]["valueFrom"]["secretKeyRef"] == {
-        "name": "django-app",
+        "name": "django-app-database",
         "key": "DATABASE_URL",
     }
     assert "POSTGRES_PASSWORD" not in env
@@ -392,3 +392,23 @@ def test_lint_strict_is_clean(chart_dir, values_for, environment):
     )
     problems = [message for message in report["messages"] if message["severity"] >= 2]
     assert (problems, report["errors"]) == ([], [])
+
+
+@pytest.mark.parametrize("values_set", ["dev", "prod"])
+def test_the_secrets_the_platform_syncs_are_the_ones_the_chart_reads(render, values_set):
+    """Every (Secret, key) a rendered pod refers to is one the platform stack syncs from
+    Secrets Manager for that environment, and nothing more is synced."""
+    from infra_config.secrets import app_secret_keys
+
+    referred = set()
+    for manifest in render(values_set):
+        if manifest["kind"] not in WORKLOAD_KINDS:
+            continue
+        pod = manifest["spec"]["template"]["spec"]
+        for container in pod["containers"] + pod.get("initContainers", []):
+            for variable in container.get("env", []):
+                reference = variable.get("valueFrom", {}).get("secretKeyRef")
+                if reference:
+                    referred.add((reference["name"], reference["key"]))
+    synced = {(name, key) for name, keys in app_secret_keys(values_set).items() for key in keys}
+    assert referred == synced

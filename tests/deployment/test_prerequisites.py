@@ -112,7 +112,11 @@ def test_the_installed_terraform_passes():
     assert prerequisites.terraform().startswith("terraform: 1.")
 
 
-SECRET = platform_secrets(load_config("dev"))[0]
+SECRETS = {secret.secret: secret for secret in platform_secrets(load_config("dev"))}
+SECRET = SECRETS["git-credentials"]
+"""A secret a person supplies (the Git token)."""
+GENERATED = SECRETS["jenkins-admin"]
+"""A secret make deploy creates (a fixed user name, a random password)."""
 
 
 @pytest.fixture
@@ -129,18 +133,48 @@ def test_a_missing_platform_secret_says_how_to_create_it(secrets_manager):
     with pytest.raises(PrerequisiteMissing) as missing:
         prerequisites.platform_secret(session, SECRET, "eu-west-1")
     assert str(missing.value) == (
-        "secret djeks/dev/jenkins-admin (the Jenkins admin login): not in Secrets Manager in "
-        "eu-west-1; create it: aws secretsmanager create-secret --region eu-west-1 --name "
-        "djeks/dev/jenkins-admin --secret-string "
-        """'{"jenkins-admin-user":"<jenkins-admin-user>","jenkins-admin-password":"<jenkins-admin-password>"}'"""
+        "secret djeks/dev/git-credentials (a Git token that may push to gitops.repo_url (the "
+        "tag bump)): not in Secrets Manager in eu-west-1; create it: aws secretsmanager "
+        "create-secret --region eu-west-1 --name djeks/dev/git-credentials --secret-string "
+        """'{"username":"<username>","password":"<password>"}'"""
     )
+
+
+def test_only_the_git_token_is_left_to_a_person_in_shipped_dev():
+    assert [s.secret for s in platform_secrets(load_config("dev")) if not s.generated] == [
+        "git-credentials"
+    ]
+
+
+def test_an_absent_random_secret_is_created_once_with_values_never_printed(secrets_manager):
+    session, client = secrets_manager
+    with pytest.raises(prerequisites.SecretToCreate, match="absent; created with random values"):
+        prerequisites.platform_secret(session, GENERATED, "eu-west-1")
+    line = prerequisites.create_secret(session, GENERATED, "eu-west-1", {"Project": "djeks"})
+    assert line == ("secret djeks/dev/jenkins-admin: created, random jenkins-admin-password")
+    stored = client.get_secret_value(SecretId=GENERATED.aws_name)
+    values = json.loads(stored["SecretString"])
+    assert values["jenkins-admin-user"] == "admin"
+    password = values["jenkins-admin-password"]
+    assert len(password) == prerequisites.RANDOM_LENGTH and password.isalnum()
+    assert password not in line
+    tags = client.describe_secret(SecretId=GENERATED.aws_name)["Tags"]
+    assert {"Key": "Project", "Value": "djeks"} in tags
+    # Present now: the check passes, and a second creation leaves the value alone.
+    assert prerequisites.platform_secret(session, GENERATED, "eu-west-1").endswith(
+        "present (the Jenkins admin login)"
+    )
+    assert "left as it is" in prerequisites.create_secret(session, GENERATED, "eu-west-1", {})
+    again = json.loads(client.get_secret_value(SecretId=GENERATED.aws_name)["SecretString"])
+    assert again["jenkins-admin-password"] == password
 
 
 def test_a_present_secret_passes_and_one_scheduled_for_deletion_does_not(secrets_manager):
     session, client = secrets_manager
-    client.create_secret(Name=SECRET.aws_name, SecretString='{"jenkins-admin-user": "admin"}')
+    client.create_secret(Name=SECRET.aws_name, SecretString='{"username": "bot"}')
     assert prerequisites.platform_secret(session, SECRET, "eu-west-1") == (
-        "secret djeks/dev/jenkins-admin: present (the Jenkins admin login)"
+        "secret djeks/dev/git-credentials: present (a Git token that may push to "
+        "gitops.repo_url (the tag bump))"
     )
     client.delete_secret(SecretId=SECRET.aws_name, RecoveryWindowInDays=7)
     with pytest.raises(
@@ -152,6 +186,41 @@ def test_a_present_secret_passes_and_one_scheduled_for_deletion_does_not(secrets
 
 def test_the_platform_secrets_are_what_the_platform_syncs(dev):
     """The names the deploy checks are the names the platform's ExternalSecrets read."""
-    values = helm_values(dev.stacks["platform"], "jenkins-secrets")
-    synced = [entry["awsName"] for entry in values["externalSecrets"]]
+    synced = [
+        entry["awsName"]
+        for release in ("jenkins-secrets", "django-app-secrets")
+        for entry in helm_values(dev.stacks["platform"], release)["externalSecrets"]
+    ]
     assert synced == [secret.aws_name for secret in platform_secrets(load_config("dev"))]
+
+
+def test_the_deploy_creates_what_is_random_and_refuses_what_a_person_must_supply(
+    secrets_manager, monkeypatch
+):
+    from deployment.__main__ import Refused, _create_secrets, _prerequisites
+
+    session, client = secrets_manager
+    monkeypatch.setattr(prerequisites, "aws_cli", lambda: "aws-cli/2.17.0")
+    monkeypatch.setattr(prerequisites, "terraform", lambda: "terraform: 1.11.4")
+    config = load_config("dev")
+    lines: list[str] = []
+    with pytest.raises(Refused, match="1 prerequisite"):
+        _prerequisites("deploy", config, session, lines.append)
+    assert [line.split()[0] for line in lines[3:]] == ["create", "missing", "create"]
+    assert client.list_secrets()["SecretList"] == [], "a refused deploy creates nothing"
+
+    client.create_secret(Name=SECRET.aws_name, SecretString='{"username":"u","password":"p"}')
+    lines.clear()
+    to_create = _prerequisites("deploy", config, session, lines.append)
+    assert [secret.secret for secret in to_create] == ["jenkins-admin", "django-app"]
+    _create_secrets(to_create, config, session, lines.append)
+    assert lines[-2:] == [
+        "created  secret djeks/dev/jenkins-admin: created, random jenkins-admin-password",
+        "created  secret djeks/dev/django-app: created, random DJANGO_SECRET_KEY, "
+        "POSTGRES_PASSWORD",
+    ]
+    app = json.loads(client.get_secret_value(SecretId="djeks/dev/django-app")["SecretString"])
+    assert sorted(app) == ["DJANGO_SECRET_KEY", "POSTGRES_PASSWORD"]
+    lines.clear()
+    assert _prerequisites("deploy", config, session, lines.append) == []
+    assert all(line.startswith("ok ") for line in lines)

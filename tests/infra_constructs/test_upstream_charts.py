@@ -210,6 +210,7 @@ def test_the_secret_objects_validate_against_the_external_secrets_crds(synth, en
     objects = [
         *render_aws_secrets(helm_values(stacks["addons"], "secret-store")),
         *render_aws_secrets(helm_values(stacks["platform"], "jenkins-secrets")),
+        *render_aws_secrets(helm_values(stacks["platform"], "django-app-secrets")),
     ]
     kinds = sorted(manifest["kind"] for manifest in objects)
     synced = len(platform_secrets(load_config(environment)))
@@ -240,3 +241,10 @@ def render_aws_secrets(values: dict) -> list[dict]:
     return [
         manifest for text in rendered.values() for manifest in yaml.safe_load_all(text) if manifest
     ]
+
+
+def test_a_repository_secret_with_labels_and_literals_validates_against_the_crd(tmp_path):
+    result = synthesize_variant("dev", tmp_path, platform__argocd__repository_credentials=True)
+    [manifest] = render_aws_secrets(helm_values(result.stacks["platform"], "argocd-secrets"))
+    assert manifest["spec"]["target"]["template"]["mergePolicy"] == "Merge"
+    jsonschema.validate(manifest, crd_schema(LOCAL_CHART_CRDS["ExternalSecret"], "v1"))

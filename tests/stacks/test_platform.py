@@ -8,9 +8,10 @@ import json
 import pytest
 import yaml
 
+from infra_config import load_config
 from infra_constructs.chart_values import deep_merge
 from infra_constructs.helm_addon import HelmAddonProps, HelmChart
-from synth_helpers import helm_values, only_resource, resources
+from synth_helpers import helm_values, only_resource, resources, synthesize_variant
 
 
 def platform(result) -> dict:
@@ -21,7 +22,7 @@ def releases(stack: dict) -> dict[str, dict]:
     return {r["name"]: r for r in resources(stack, "helm_release")}
 
 
-def test_four_releases_at_the_pinned_versions_from_their_repositories(dev):
+def test_the_releases_at_the_pinned_versions_from_their_repositories(dev):
     found = {
         name: (r["chart"], r["version"], r.get("repository"), r["namespace"])
         for name, r in releases(platform(dev)).items()
@@ -30,6 +31,7 @@ def test_four_releases_at_the_pinned_versions_from_their_repositories(dev):
         "jenkins-secrets": ("../../../helm/aws-secrets", "0.1.0", None, "jenkins"),
         "jenkins": ("jenkins", "5.9.53", "https://charts.jenkins.io", "jenkins"),
         "argocd": ("argo-cd", "10.1.1", "https://argoproj.github.io/argo-helm", "argocd"),
+        "django-app-secrets": ("../../../helm/aws-secrets", "0.1.0", None, "django-app"),
         "django-app-application": (
             "argocd-apps",
             "2.0.5",
@@ -271,3 +273,27 @@ def test_addon_refuses_a_version_range():
             version="^5.0.0",
             namespace="jenkins",
         )
+
+
+def test_a_private_repository_gets_argocd_credentials_from_the_git_token(tmp_path):
+    """The repository Secret Argo CD finds by its label, synced from the Git token's secret
+    in AWS, before Argo CD's release; the store admits Argo CD's namespace."""
+    result = synthesize_variant("dev", tmp_path, platform__argocd__repository_credentials=True)
+    stack = platform(result)
+    [entry] = helm_values(stack, "argocd-secrets")["externalSecrets"]
+    assert entry == {
+        "secretName": "repo-django-app",
+        "namespace": "argocd",
+        "awsName": "djeks/dev/git-credentials",
+        "keys": ["username", "password"],
+        "secretLabels": {"argocd.argoproj.io/secret-type": "repository"},
+        "literals": {"type": "git", "url": load_config("dev").gitops.repo_url},
+    }
+    argocd = releases(stack)["argocd"]
+    assert any("argocd-secrets" in dependency for dependency in argocd["depends_on"])
+    store = helm_values(result.stacks["addons"], "secret-store")["clusterSecretStore"]
+    assert "argocd" in store["namespaces"]
+
+
+def test_a_public_repository_needs_no_argocd_credentials(dev):
+    assert "argocd-secrets" not in releases(platform(dev))
