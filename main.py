@@ -24,6 +24,7 @@ from infra_config.overrides import SynthOverrides  # noqa: E402
 from stacks.addons import AddonsStack  # noqa: E402
 from stacks.backend import BackendStack  # noqa: E402
 from stacks.cluster import ClusterStack  # noqa: E402
+from stacks.database import DatabaseStack  # noqa: E402
 from stacks.network import NetworkStack  # noqa: E402
 from stacks.platform import PlatformStack  # noqa: E402
 from stacks.registry import RegistryStack  # noqa: E402
@@ -39,11 +40,17 @@ def build_app(
     network = NetworkStack(app, "network", config=config)
     registry = RegistryStack(app, "registry", config=config)
     cluster = ClusterStack(app, "cluster", config=config, network=network.network)
+    database = DatabaseStack(
+        app, "database", config=config, network=network.network, cluster=cluster.cluster
+    )
     addons = AddonsStack(app, "addons", config=config)
     platform = PlatformStack(app, "platform", config=config)
-    for stack in (network, registry, cluster, addons, platform):
+    for stack in (network, registry, cluster, database, addons, platform):
         stack.add_dependency(backend)
     cluster.add_dependency(network)
+    database.add_dependency(network)
+    database.add_dependency(cluster)
+    platform.add_dependency(database)
     addons.add_dependency(cluster)
     platform.add_dependency(cluster)
     platform.add_dependency(addons)

@@ -98,6 +98,13 @@ class NetworkSettings(Strict):
         le=12,
         description="Bits added to the VPC prefix for each private subnet (/16 + 4 = /20).",
     )
+    database_subnet_newbits: int = Field(
+        default=8,
+        ge=1,
+        le=12,
+        description="Bits added to the VPC prefix for each database subnet (/16 + 8 = /24), "
+        "placed after the public ones; they have no route out of the VPC.",
+    )
     single_nat_gateway: bool = Field(
         default=False,
         description="One NAT gateway for all AZs (cheaper, one AZ failure cuts egress) "
@@ -124,6 +131,7 @@ class NetworkSettings(Strict):
             self.az_count,
             private_newbits=self.private_subnet_newbits,
             public_newbits=self.public_subnet_newbits,
+            database_newbits=self.database_subnet_newbits,
         )
         return self
 
@@ -510,6 +518,74 @@ class IngressSettings(Strict):
         return self
 
 
+class DatabaseSettings(Strict):
+    """RDS for PostgreSQL (database stack): the Django service's production database."""
+
+    engine_version: Annotated[str, AfterValidator(rules.postgres_major_version)] = Field(
+        default="17",
+        description=f"PostgreSQL major version, one of {rules.POSTGRES_MAJOR_VERSIONS}; minor "
+        "versions are applied by RDS in the maintenance window.",
+    )
+    instance_class: Annotated[str, AfterValidator(rules.rds_instance_class)] = Field(
+        default="db.t4g.small", description="RDS instance class."
+    )
+    allocated_storage_gib: int = Field(
+        default=20,
+        ge=rules.RDS_STORAGE_GIB.low,
+        le=rules.RDS_STORAGE_GIB.high,
+        description="gp3 storage at creation.",
+    )
+    max_allocated_storage_gib: int = Field(
+        default=100,
+        ge=rules.RDS_STORAGE_GIB.low,
+        le=rules.RDS_STORAGE_GIB.high,
+        description="Storage autoscaling limit (at least 10 % above allocated_storage_gib).",
+    )
+    multi_az: bool = Field(
+        default=True,
+        description="A standby in a second zone, promoted on failure (required in prod).",
+    )
+    deletion_protection: bool = Field(
+        default=True, description="RDS refuses to delete the instance (required in prod)."
+    )
+    final_snapshot: bool = Field(
+        default=True,
+        description="Snapshot `<prefix>-postgres-final` when the instance is deleted "
+        "(required in prod).",
+    )
+    backup_retention_days: int = Field(
+        default=7,
+        ge=rules.BACKUP_RETENTION_DAYS.low,
+        le=rules.BACKUP_RETENTION_DAYS.high,
+        description="Days automated backups (point-in-time recovery) are kept.",
+    )
+    backup_window: Annotated[str, AfterValidator(rules.rds_backup_window)] = Field(
+        default="01:00-02:00", description="Daily backup window, UTC."
+    )
+    maintenance_window: Annotated[str, AfterValidator(rules.rds_maintenance_window)] = Field(
+        default="sun:03:00-sun:04:00",
+        description="Weekly maintenance window (minor upgrades), UTC; after the backup window.",
+    )
+    log_retention_days: int = Field(
+        default=30, ge=1, le=3653, description="Days the PostgreSQL logs are kept."
+    )
+    performance_insights_retention_days: Annotated[
+        int, AfterValidator(rules.performance_insights_retention)
+    ] = Field(default=7, description="Days Performance Insights keeps (7 is free).")
+    database_name: Annotated[str, AfterValidator(rules.postgres_identifier)] = Field(
+        default="django", description="The database Django uses."
+    )
+    master_username: Annotated[str, AfterValidator(rules.postgres_identifier)] = Field(
+        default="django",
+        description="Its owner; RDS makes and rotates the password in Secrets Manager.",
+    )
+
+    @model_validator(mode="after")
+    def _storage(self) -> DatabaseSettings:
+        rules.rds_storage(self.allocated_storage_gib, self.max_allocated_storage_gib)
+        return self
+
+
 class ChartVersions(Strict):
     """Pinned Helm chart versions of the platform add-ons."""
 
@@ -547,6 +623,7 @@ class EnvironmentConfig(Strict):
     gitops: GitOpsSettings
     dns: DnsSettings = Field(default_factory=DnsSettings)
     ingress: IngressSettings = Field(default_factory=IngressSettings)
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     charts: ChartVersions = Field(default_factory=ChartVersions)
     addons: AddonsSettings = Field(default_factory=AddonsSettings)
     platform: PlatformSettings = Field(default_factory=PlatformSettings)
@@ -561,6 +638,22 @@ class EnvironmentConfig(Strict):
                     "with 'aws:'; values have at most 256 characters"
                 )
         return tags
+
+    @model_validator(mode="after")
+    def _production_database(self) -> EnvironmentConfig:
+        if self.environment in rules.PRODUCTION_ENVIRONMENTS:
+            database = self.database
+            off = [
+                name
+                for name in ("multi_az", "deletion_protection", "final_snapshot")
+                if not getattr(database, name)
+            ]
+            if off:
+                raise ValueError(
+                    f"database: {', '.join(off)} must be true in {self.environment} (a zone "
+                    "failure or a mistaken destroy must not lose the data)"
+                )
+        return self
 
     @model_validator(mode="after")
     def _hosts_have_a_certificate(self) -> EnvironmentConfig:

@@ -49,8 +49,9 @@ class NetworkProps:
     availability_zones: zone names, one per AZ, in order (default: none given, the first
         `az_count` zones that are available and need no opt-in, from a data source). Pinned
         names keep subnets in place if the region's list of zones ever changes.
-    private_subnet_newbits / public_subnet_newbits: bits added to the VPC prefix for each
-        private / public subnet (defaults 4 and 8: a /16 gives /20 private, /24 public).
+    private_subnet_newbits / public_subnet_newbits / database_subnet_newbits: bits added to
+        the VPC prefix for each private / public / database subnet (defaults 4, 8 and 8: a /16
+        gives /20 private, /24 public, /24 database).
     single_nat_gateway: one NAT gateway shared by all AZs (default False: one per AZ, so
         losing an AZ does not cut the others' egress).
     flow_log_retention_days: days flow logs are kept in CloudWatch Logs (default 90).
@@ -64,6 +65,7 @@ class NetworkProps:
     availability_zones: tuple[str, ...] = ()
     private_subnet_newbits: int = 4
     public_subnet_newbits: int = 8
+    database_subnet_newbits: int = 8
     single_nat_gateway: bool = False
     flow_log_retention_days: int = 90
 
@@ -83,6 +85,7 @@ class NetworkProps:
             self.az_count,
             private_newbits=self.private_subnet_newbits,
             public_newbits=self.public_subnet_newbits,
+            database_newbits=self.database_subnet_newbits,
         )
 
 
@@ -91,11 +94,14 @@ class Network(Construct):
 
     Public subnets (one per AZ) hold only NAT gateways and internet-facing load balancers and
     do not assign public IPs on launch; private subnets hold the nodes and reach the internet
-    through NAT. The default security group has no rules. Every flow is logged to CloudWatch
-    Logs through a role that may only write to that log group. S3 traffic from the private
-    subnets stays on the AWS network through a gateway endpoint.
+    through NAT; database subnets (one per AZ) have a route table with no route out of the VPC
+    at all, and carry no cluster or load balancer tag. The default security group has no
+    rules. Every flow is logged to CloudWatch Logs through a role that may only write to that
+    log group. S3 traffic from the private subnets stays on the AWS network through a gateway
+    endpoint.
 
-    Attributes: `vpc_id`, `private_subnet_ids`, `public_subnet_ids`, `availability_zones`.
+    Attributes: `vpc_id`, `vpc_cidr`, `private_subnet_ids`, `public_subnet_ids`,
+    `database_subnet_ids`, `availability_zones`.
     """
 
     def __init__(self, scope: Construct, id: str, *, props: NetworkProps) -> None:
@@ -106,6 +112,7 @@ class Network(Construct):
             props.az_count,
             private_newbits=props.private_subnet_newbits,
             public_newbits=props.public_subnet_newbits,
+            database_newbits=props.database_subnet_newbits,
         )
         zone_names = list(props.availability_zones) or self._available_zones(props.az_count)
         vpc = Vpc(
@@ -168,6 +175,25 @@ class Network(Construct):
             private_subnets.append(private)
             private_route_tables.append(routes)
 
+        database_routes = RouteTable(self, "database-routes", vpc_id=vpc.id)
+        database_subnets = []
+        for index in range(props.az_count):
+            database = Subnet(
+                self,
+                f"database-{index}",
+                vpc_id=vpc.id,
+                cidr_block=plan.database[index],
+                availability_zone=zone_names[index],
+                tags={"Name": f"{props.name}-database-{index}"},
+            )
+            RouteTableAssociation(
+                self,
+                f"database-{index}-routes",
+                subnet_id=database.id,
+                route_table_id=database_routes.id,
+            )
+            database_subnets.append(database)
+
         VpcEndpoint(
             self,
             "s3-endpoint",
@@ -181,6 +207,8 @@ class Network(Construct):
         self.vpc_id: str = vpc.id
         self.private_subnet_ids: list[str] = [subnet.id for subnet in private_subnets]
         self.public_subnet_ids: list[str] = [subnet.id for subnet in public_subnets]
+        self.database_subnet_ids: list[str] = [subnet.id for subnet in database_subnets]
+        self.vpc_cidr: str = props.cidr
         self.availability_zones: list[str] = zone_names
 
     def _subnet(

@@ -214,6 +214,71 @@ DnsRecordPolicy = Literal["upsert-only", "sync"]
 """external-dns `--policy`: never delete records, or delete those no Ingress asks for."""
 
 
+POSTGRES_MAJOR_VERSIONS = ("16", "17")
+"""RDS for PostgreSQL major versions this project is tested with."""
+_RDS_INSTANCE_CLASS = re.compile(r"^db\.[a-z0-9]+\.[a-z0-9]+$")
+_DAY_TIME = r"(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):[0-5]\d"
+_RDS_MAINTENANCE_WINDOW = re.compile(rf"^{_DAY_TIME}-{_DAY_TIME}$")
+_RDS_BACKUP_WINDOW = re.compile(r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$")
+_POSTGRES_IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+POSTGRES_RESERVED_NAMES = frozenset(
+    {"postgres", "rdsadmin", "admin", "root", "template0", "template1"}
+)
+"""Names RDS keeps for itself or refuses as the master user or database."""
+RDS_STORAGE_GIB = Bounds(20, 65536)
+"""gp3 storage of an RDS for PostgreSQL instance."""
+BACKUP_RETENTION_DAYS = Bounds(1, 35)
+"""Automated backups: at least a day (0 would turn them off), at most what RDS keeps."""
+
+
+def postgres_major_version(value: str) -> str:
+    if value not in POSTGRES_MAJOR_VERSIONS:
+        raise ValueError(
+            f"use one of the PostgreSQL major versions {', '.join(POSTGRES_MAJOR_VERSIONS)} "
+            '(quoted in YAML: "17")'
+        )
+    return value
+
+
+rds_instance_class = _matching(
+    _RDS_INSTANCE_CLASS, "use an RDS instance class such as db.t4g.small or db.m7g.large"
+)
+rds_maintenance_window = _matching(
+    _RDS_MAINTENANCE_WINDOW, "use ddd:hh:mm-ddd:hh:mm in UTC, such as sun:03:00-sun:04:00"
+)
+rds_backup_window = _matching(_RDS_BACKUP_WINDOW, "use hh:mm-hh:mm in UTC, such as 01:00-02:00")
+
+
+def postgres_identifier(value: str) -> str:
+    """A database or user name RDS accepts: starts with a letter, then letters, digits or
+    '_', at most 63, not one of the names RDS keeps."""
+    if not _POSTGRES_IDENTIFIER.fullmatch(value) or value in POSTGRES_RESERVED_NAMES:
+        raise ValueError(
+            "use a lower-case letter, then letters, digits or '_' (at most 63), not one of "
+            + ", ".join(sorted(POSTGRES_RESERVED_NAMES))
+        )
+    return value
+
+
+def performance_insights_retention(value: int) -> int:
+    """Days Performance Insights keeps: 7 (free tier), or whole months of 31 days up to 731."""
+    if not (value == 7 or value == 731 or (value % 31 == 0 and 31 <= value <= 713)):
+        raise ValueError("use 7, 731 or a multiple of 31 up to 713 (whole months)")
+    return value
+
+
+def rds_storage(allocated: int, maximum: int) -> None:
+    """`allocated` within `RDS_STORAGE_GIB`, and storage autoscaling up to `maximum`, which
+    RDS requires to exceed it by at least 10 %."""
+    RDS_STORAGE_GIB.rule(allocated)
+    RDS_STORAGE_GIB.rule(maximum)
+    if maximum < allocated * 1.1:
+        raise ValueError(
+            f"max_allocated_storage_gib {maximum} must be at least 10 % above "
+            f"allocated_storage_gib {allocated} (RDS storage autoscaling)"
+        )
+
+
 def check_fields(props: Any, **rules: Callable[[Any], Any]) -> None:
     """Apply `rules` ({field: rule}) to a props object; the first refusal is raised as
     `<Props>.<field>: <value> is not allowed: <what is allowed>`."""

@@ -1,4 +1,5 @@
-"""Carve one VPC CIDR into per-AZ private and public subnets (pure Python, no cdktf)."""
+"""Carve one VPC CIDR into per-AZ private, public and database subnets (pure Python, no
+cdktf)."""
 
 from __future__ import annotations
 
@@ -12,12 +13,20 @@ class SubnetPlan:
 
     private: tuple[str, ...]
     public: tuple[str, ...]
+    database: tuple[str, ...]
 
 
 def plan_subnets(
-    vpc_cidr: str, az_count: int, *, private_newbits: int, public_newbits: int
+    vpc_cidr: str,
+    az_count: int,
+    *,
+    private_newbits: int,
+    public_newbits: int,
+    database_newbits: int = 8,
 ) -> SubnetPlan:
-    """Private subnets first (the larger blocks), then public ones, each aligned, none overlapping.
+    """Private subnets first (the larger blocks), then public ones, then database ones, each
+    aligned, none overlapping. A tier only ever follows the ones before it, so adding the
+    database tier left every private and public subnet where it was.
 
     Raises ValueError naming the shortfall when the subnets do not fit inside `vpc_cidr`.
     """
@@ -25,7 +34,13 @@ def plan_subnets(
     private = _allocate(vpc, az_count, vpc.prefixlen + private_newbits, start=vpc.network_address)
     after_private = (private[-1].broadcast_address + 1) if private else vpc.network_address
     public = _allocate(vpc, az_count, vpc.prefixlen + public_newbits, start=after_private)
-    return SubnetPlan(private=tuple(map(str, private)), public=tuple(map(str, public)))
+    after_public = public[-1].broadcast_address + 1
+    database = _allocate(vpc, az_count, vpc.prefixlen + database_newbits, start=after_public)
+    return SubnetPlan(
+        private=tuple(map(str, private)),
+        public=tuple(map(str, public)),
+        database=tuple(map(str, database)),
+    )
 
 
 def _allocate(

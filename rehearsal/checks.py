@@ -157,8 +157,9 @@ def _subnets_by_role(aws: Emulator, vpc_id: str) -> dict[str, list[dict]]:
 
 
 def vpc_spans_the_configured_zones(aws: Emulator, config: EnvironmentConfig) -> None:
-    """The configured CIDR with DNS; one private and one public subnet in each of
-    `az_count` zones; no public IPs on launch; EKS subnet tags."""
+    """The configured CIDR with DNS; one private, one public and one database subnet in each
+    of `az_count` zones; no public IPs on launch; EKS subnet tags, none on the database tier,
+    which alone has no default route."""
     ec2, vpc = aws.client("ec2"), _vpc(aws, config)
     _expect(
         vpc["CidrBlock"] == config.network.vpc_cidr,
@@ -168,10 +169,19 @@ def vpc_spans_the_configured_zones(aws: Emulator, config: EnvironmentConfig) -> 
         answer = ec2.describe_vpc_attribute(VpcId=vpc["VpcId"], Attribute=attribute)
         _expect(answer[attribute[0].upper() + attribute[1:]]["Value"], f"VPC {attribute} is off")
     roles = _subnets_by_role(aws, vpc["VpcId"])
+    isolated = roles["isolated"]
     _expect(
-        not roles["isolated"],
-        f"subnets without a default route: {[subnet['SubnetId'] for subnet in roles['isolated']]}",
+        sorted(subnet["AvailabilityZone"] for subnet in isolated)
+        == sorted({subnet["AvailabilityZone"] for subnet in roles["private"]})
+        and all("-database-" in _tags(subnet).get("Name", "") for subnet in isolated),
+        "subnets without a default route must be the database tier, one per zone: "
+        f"{[(_tags(subnet).get('Name'), subnet['AvailabilityZone']) for subnet in isolated]}",
     )
+    for subnet in isolated:
+        _expect(
+            not any(key.startswith("kubernetes.io/") for key in _tags(subnet)),
+            f"database subnet {subnet['SubnetId']} carries Kubernetes tags: {_tags(subnet)}",
+        )
     cluster_tag = f"kubernetes.io/cluster/{_cluster_name(config)}"
     for role, elb_tag in (
         ("private", "kubernetes.io/role/internal-elb"),
@@ -441,6 +451,68 @@ def irsa_trusts_the_cluster_issuer(aws: Emulator, config: EnvironmentConfig) -> 
         )
 
 
+def database_is_private_encrypted_and_tls_only(aws: Emulator, config: EnvironmentConfig) -> None:
+    """The RDS instance: encrypted with a customer key, not public, in the database subnets,
+    TLS forced by its parameter group, backups and Multi-AZ and deletion protection as
+    configured, its master password managed by RDS in Secrets Manager, and its security group
+    open only to the cluster's."""
+    rds, ec2 = aws.client("rds"), aws.client("ec2")
+    settings = config.database
+    identifier = f"{config.name_prefix}-postgres"
+    [instance] = rds.describe_db_instances(DBInstanceIdentifier=identifier)["DBInstances"]
+    _expect(instance["StorageEncrypted"], f"{identifier} storage is not encrypted")
+    key = aws.client("kms").describe_key(KeyId=instance["KmsKeyId"])["KeyMetadata"]
+    _expect(key["KeyManager"] == "CUSTOMER", f"{identifier} is encrypted with {key['KeyManager']}")
+    _expect(not instance["PubliclyAccessible"], f"{identifier} is publicly accessible")
+    isolated = {
+        subnet["SubnetId"]
+        for subnet in _subnets_by_role(aws, _vpc(aws, config)["VpcId"])["isolated"]
+    }
+    subnets = {subnet["SubnetIdentifier"] for subnet in instance["DBSubnetGroup"]["Subnets"]}
+    _expect(
+        subnets == isolated and subnets, f"{identifier} subnets {subnets} are not the database tier"
+    )
+    [group] = instance["DBParameterGroups"]
+    parameters = rds.describe_db_parameters(DBParameterGroupName=group["DBParameterGroupName"])
+    forced = {p["ParameterName"]: p.get("ParameterValue") for p in parameters["Parameters"]}.get(
+        "rds.force_ssl"
+    )
+    _expect(forced == "1", f"{identifier} parameter group sets rds.force_ssl to {forced!r}")
+    for field, expected in (
+        ("BackupRetentionPeriod", settings.backup_retention_days),
+        ("MultiAZ", settings.multi_az),
+        ("DeletionProtection", settings.deletion_protection),
+        ("EngineVersion", settings.engine_version),
+    ):
+        found = instance.get(field)
+        _expect(
+            str(found).split(".")[0] == str(expected),
+            f"{identifier} {field} is {found!r}, not {expected!r}",
+        )
+    _expect(
+        "SecretArn" in instance.get("MasterUserSecret", {}),
+        f"{identifier} has no RDS-managed master user secret",
+    )
+    [security_group] = instance["VpcSecurityGroups"]
+    [described] = ec2.describe_security_groups(GroupIds=[security_group["VpcSecurityGroupId"]])[
+        "SecurityGroups"
+    ]
+    cluster_group = _cluster(aws, config)["resourcesVpcConfig"]["clusterSecurityGroupId"]
+    _expect(
+        [
+            (
+                rule["FromPort"],
+                rule["ToPort"],
+                [pair["GroupId"] for pair in rule["UserIdGroupPairs"]],
+                rule["IpRanges"],
+            )
+            for rule in described["IpPermissions"]
+        ]
+        == [(5432, 5432, [cluster_group], [])],
+        f"{identifier} security group admits {described['IpPermissions']}",
+    )
+
+
 PROMISES: tuple[Callable[[Emulator, EnvironmentConfig], None], ...] = (
     state_bucket_is_hardened,
     lock_table_fits_the_s3_backend,
@@ -453,6 +525,8 @@ PROMISES: tuple[Callable[[Emulator, EnvironmentConfig], None], ...] = (
     node_groups_run_in_private_subnets,
     irsa_trusts_the_cluster_issuer,
 )
+"""What the rehearsal reads back. `database_is_private_encrypted_and_tls_only` joins them when
+the database stack is rehearsed (`rehearsal.deploy.DEFERRED_STACKS`)."""
 
 
 def leftovers(aws: Emulator) -> list[str]:
@@ -495,6 +569,15 @@ def leftovers(aws: Emulator) -> list[str]:
             for repository in aws.client("ecr").describe_repositories()["repositories"]
         ],
         "clusters": aws.client("eks").list_clusters()["clusters"],
+        "databases": [
+            instance["DBInstanceIdentifier"]
+            for instance in aws.client("rds").describe_db_instances()["DBInstances"]
+        ],
+        "security groups": [
+            group["GroupId"]
+            for group in ec2.describe_security_groups()["SecurityGroups"]
+            if group["GroupName"] != "default"
+        ],
         "load balancers": [
             balancer["LoadBalancerName"]
             for balancer in aws.client("elbv2").describe_load_balancers()["LoadBalancers"]

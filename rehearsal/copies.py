@@ -32,7 +32,19 @@ UNSUPPORTED_RESOURCE_TYPES = (
 """Resource types the emulator (moto) does not implement: its EKS API has no add-on and no
 access-entry routes (HTTP 404). They are removed from the copies."""
 
-PROVIDER_SERVICES = ("dynamodb", "ec2", "ecr", "eks", "iam", "kms", "logs", "s3", "sts")
+PROVIDER_SERVICES = (
+    "dynamodb",
+    "ec2",
+    "ecr",
+    "eks",
+    "iam",
+    "kms",
+    "logs",
+    "rds",
+    "s3",
+    "secretsmanager",
+    "sts",
+)
 """AWS provider endpoints pointed at the emulator: every service the stacks call. A stack that
 starts calling another service fails the rehearsal: Terraform runs behind a dead proxy that only
 loopback addresses bypass (`rehearsal.terraform`), so nothing reaches AWS."""

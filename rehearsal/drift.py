@@ -6,6 +6,13 @@ KNOWN_EMULATOR_DRIFT = {
     "aws_eks_cluster": {"access_config"},
     "aws_eks_node_group": {"remote_access", "update_config"},
     "aws_launch_template": {"tag_specifications"},
+    "aws_db_instance": {
+        "performance_insights_enabled",
+        "performance_insights_kms_key_id",
+        "performance_insights_retention_period",
+    },
+    "aws_db_parameter_group": {"parameter"},
+    "aws_vpc_security_group_ingress_rule": {"description"},
 }
 """Perpetual differences moto 5.2.5 causes, by resource type and attribute. Real EKS and EC2
 return what was sent; moto does not:
@@ -17,7 +24,13 @@ return what was sent; moto does not:
 - aws_eks_node_group.update_config: moto's DescribeNodegroup has no `updateConfig`, so every
   plan sets it again, and the update waits on DescribeUpdate, which moto lacks (HTTP 404);
 - aws_launch_template.tag_specifications: moto copies the template's own tags into its launch
-  template data, so every plan removes them and writes a new template version.
+  template data, so every plan removes them and writes a new template version;
+- aws_db_instance.performance_insights_*: moto's DescribeDBInstances does not return the
+  Performance Insights settings it was sent, so every plan turns them on again;
+- aws_db_parameter_group.parameter: moto does not return the parameters as they were set
+  (name, value and apply method), so every plan sets them again;
+- aws_vpc_security_group_ingress_rule.description: moto's DescribeSecurityGroupRules returns no
+  description, so every plan writes it again.
 
 The rehearsal copies ignore these attributes after creation (`lifecycle.ignore_changes`,
 `rehearsal.copies`), so that a second plan of an unchanged stack is empty, as it is on AWS;

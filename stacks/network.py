@@ -34,5 +34,9 @@ class NetworkStack(EnvironmentStack):
                     self.network.public_subnet_ids,
                     "Public subnet ids, one per AZ (NAT, internet-facing LBs).",
                 ),
+                "database_subnet_ids": (
+                    self.network.database_subnet_ids,
+                    "Database subnet ids, one per AZ (RDS; no route out of the VPC).",
+                ),
             }
         )

@@ -32,8 +32,9 @@ def test_manifest_declares_the_deployment_order(dev):
         "network": ["backend"],
         "registry": ["backend"],
         "cluster": ["backend", "network"],
+        "database": ["backend", "cluster", "network"],
         "addons": ["backend", "cluster"],
-        "platform": ["addons", "backend", "cluster", "registry"],
+        "platform": ["addons", "backend", "cluster", "database", "registry"],
     }
 
 

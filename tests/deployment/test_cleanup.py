@@ -16,6 +16,7 @@ def test_each_stack_gets_the_clean_ups_of_what_it_holds(synth, environment):
         "network": (),
         "registry": (),
         "cluster": (Cleanup.CONTROLLER_LEFTOVERS,),
+        "database": (),
         "addons": (Cleanup.KUBERNETES_OBJECTS,),
         "platform": (Cleanup.KUBERNETES_OBJECTS,),
     }

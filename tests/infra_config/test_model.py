@@ -164,6 +164,58 @@ def test_bad_value_names_file_field_value_and_rule(tmp_path, path, value, expect
     ("environment", "path", "value", "expected"),
     [
         (
+            "prod",
+            "database.multi_az",
+            False,
+            "database: multi_az must be true in prod",
+        ),
+        (
+            "prod",
+            "database.deletion_protection",
+            False,
+            "database: deletion_protection must be true in prod",
+        ),
+        (
+            "dev",
+            "database.engine_version",
+            "15",
+            "database.engine_version: '15' is not allowed: use one of the PostgreSQL major "
+            "versions 16, 17",
+        ),
+        (
+            "dev",
+            "database.backup_retention_days",
+            0,
+            "database.backup_retention_days: 0 is not allowed: Input should be greater than or "
+            "equal to 1",
+        ),
+        (
+            "dev",
+            "database.backup_retention_days",
+            36,
+            "database.backup_retention_days: 36 is not allowed: Input should be less than or "
+            "equal to 35",
+        ),
+        (
+            "dev",
+            "database.instance_class",
+            "large",
+            "database.instance_class: 'large' is not allowed: use an RDS instance class",
+        ),
+        (
+            "dev",
+            "database.max_allocated_storage_gib",
+            20,
+            "must be at least 10 % above allocated_storage_gib 20",
+        ),
+        (
+            "dev",
+            "database.allocated_storage_gib",
+            10,
+            "database.allocated_storage_gib: 10 is not allowed: Input should be greater than or "
+            "equal to 20",
+        ),
+        (
             "dev",
             "ingress.app_host",
             "app.dev.example.com",

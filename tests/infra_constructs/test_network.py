@@ -45,7 +45,7 @@ def test_without_pinned_zones_the_first_available_ones_are_used():
     assert zones["state"] == "available"
     assert zones["filter"] == [{"name": "opt-in-status", "values": ["opt-in-not-required"]}]
     assert sorted(s["availability_zone"] for s in resources(stack, "aws_subnet")) == sorted(
-        [f"${{element(data.aws_availability_zones.{key}.names, {i})}}" for i in range(2)] * 2
+        [f"${{element(data.aws_availability_zones.{key}.names, {i})}}" for i in range(2)] * 3
     )
 
 
@@ -137,3 +137,40 @@ def test_subnet_plan_is_aligned_and_rejects_what_does_not_fit():
 def test_props_refuse_a_single_az():
     with pytest.raises(ValueError, match="NetworkProps.az_count: 1 must be at least 2"):
         NetworkProps(name="n", region="eu-west-1", cidr="10.0.0.0/16", cluster_name="c", az_count=1)
+
+
+def test_database_subnets_follow_the_others_and_have_no_route_out():
+    def build(stack):
+        Network(
+            stack,
+            "network",
+            props=NetworkProps(
+                name="n",
+                region="eu-west-1",
+                cidr="10.0.0.0/16",
+                cluster_name="c",
+                az_count=2,
+                availability_zones=("eu-west-1a", "eu-west-1b"),
+            ),
+        )
+
+    stack = json.loads(synth_construct(build))
+    subnets = {s["tags"]["Name"]: s for s in resources(stack, "aws_subnet")}
+    assert {name: s["cidr_block"] for name, s in subnets.items()} == {
+        "n-private-0": "10.0.0.0/20",
+        "n-private-1": "10.0.16.0/20",
+        "n-public-0": "10.0.32.0/24",
+        "n-public-1": "10.0.33.0/24",
+        "n-database-0": "10.0.34.0/24",
+        "n-database-1": "10.0.35.0/24",
+    }
+    assert set(subnets["n-database-0"]["tags"]) == {"Name"}, "no cluster or ELB role tag"
+    tables = stack["resource"]["aws_route_table"]
+    [database_table] = [key for key in tables if key.startswith("network_database-routes")]
+    routes = resources(stack, "aws_route")
+    assert not [r for r in routes if database_table in r["route_table_id"]]
+    associations = resources(stack, "aws_route_table_association")
+    database_ids = {key for key in stack["resource"]["aws_subnet"] if "database" in key}
+    assert {
+        a["subnet_id"].split(".")[1] for a in associations if database_table in a["route_table_id"]
+    } == database_ids

@@ -8,9 +8,11 @@ import pytest
 from infra_config import load_config
 from rehearsal.checks import (
     PromiseBroken,
+    database_is_private_encrypted_and_tls_only,
     lock_table_fits_the_s3_backend,
     private_subnets_reach_the_internet_through_nat,
 )
+from rehearsal.eks_stand_in import add_cluster_security_group
 from rehearsal.emulator import running_emulator
 
 CONFIG = load_config("dev")
@@ -107,3 +109,94 @@ def test_a_network_without_nat_gateway_breaks_the_promise(aws):
 def test_a_network_with_its_nat_gateway_keeps_the_promise(aws):
     create_network(aws, nat_gateway=True)
     private_subnets_reach_the_internet_through_nat(aws, CONFIG)
+
+
+def create_database(aws, *, publicly_accessible: bool) -> None:
+    """The dev database's shape on the dev network: isolated subnets, the cluster (with its
+    security group), a customer key, TLS forced, 5432 open to the cluster only."""
+    create_network(aws, nat_gateway=True)
+    ec2, rds = aws.client("ec2"), aws.client("rds")
+    [vpc] = ec2.describe_vpcs(Filters=[{"Name": "tag:Name", "Values": [CONFIG.name_prefix]}])[
+        "Vpcs"
+    ]
+    zones = [zone["ZoneName"] for zone in ec2.describe_availability_zones()["AvailabilityZones"]]
+    routes = ec2.create_route_table(VpcId=vpc["VpcId"])["RouteTable"]["RouteTableId"]
+    subnets = []
+    for index in range(CONFIG.network.az_count):
+        subnet = ec2.create_subnet(
+            VpcId=vpc["VpcId"],
+            CidrBlock=f"10.10.{210 + index}.0/24",
+            AvailabilityZone=zones[index],
+            TagSpecifications=[
+                {
+                    "ResourceType": "subnet",
+                    "Tags": [{"Key": "Name", "Value": f"{CONFIG.name_prefix}-database-{index}"}],
+                }
+            ],
+        )["Subnet"]["SubnetId"]
+        ec2.associate_route_table(RouteTableId=routes, SubnetId=subnet)
+        subnets.append(subnet)
+    role = aws.client("iam").create_role(RoleName="cluster", AssumeRolePolicyDocument="{}")
+    aws.client("eks").create_cluster(
+        name=CONFIG.name_prefix,
+        roleArn=role["Role"]["Arn"],
+        resourcesVpcConfig={"subnetIds": subnets},
+    )
+    cluster_group = add_cluster_security_group(aws, CONFIG.name_prefix)
+    group = ec2.create_security_group(
+        GroupName="postgres", Description="postgres", VpcId=vpc["VpcId"]
+    )["GroupId"]
+    ec2.authorize_security_group_ingress(
+        GroupId=group,
+        IpPermissions=[
+            {
+                "IpProtocol": "tcp",
+                "FromPort": 5432,
+                "ToPort": 5432,
+                "UserIdGroupPairs": [{"GroupId": cluster_group}],
+            }
+        ],
+    )
+    key = aws.client("kms").create_key()["KeyMetadata"]["Arn"]
+    rds.create_db_subnet_group(
+        DBSubnetGroupName="db", DBSubnetGroupDescription="db", SubnetIds=subnets
+    )
+    rds.create_db_parameter_group(
+        DBParameterGroupName="tls", DBParameterGroupFamily="postgres17", Description="tls"
+    )
+    rds.modify_db_parameter_group(
+        DBParameterGroupName="tls",
+        Parameters=[
+            {"ParameterName": "rds.force_ssl", "ParameterValue": "1", "ApplyMethod": "immediate"}
+        ],
+    )
+    settings = CONFIG.database
+    rds.create_db_instance(
+        DBInstanceIdentifier=f"{CONFIG.name_prefix}-postgres",
+        Engine="postgres",
+        EngineVersion=settings.engine_version,
+        DBInstanceClass=settings.instance_class,
+        AllocatedStorage=settings.allocated_storage_gib,
+        MasterUsername=settings.master_username,
+        ManageMasterUserPassword=True,
+        StorageEncrypted=True,
+        KmsKeyId=key,
+        DBSubnetGroupName="db",
+        DBParameterGroupName="tls",
+        VpcSecurityGroupIds=[group],
+        PubliclyAccessible=publicly_accessible,
+        BackupRetentionPeriod=settings.backup_retention_days,
+        MultiAZ=settings.multi_az,
+        DeletionProtection=settings.deletion_protection,
+    )
+
+
+def test_a_public_database_breaks_the_promise(aws):
+    create_database(aws, publicly_accessible=True)
+    with pytest.raises(PromiseBroken, match="djeks-dev-postgres is publicly accessible"):
+        database_is_private_encrypted_and_tls_only(aws, CONFIG)
+
+
+def test_the_database_as_the_stack_builds_it_keeps_the_promise(aws):
+    create_database(aws, publicly_accessible=False)
+    database_is_private_encrypted_and_tls_only(aws, CONFIG)

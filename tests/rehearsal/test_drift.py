@@ -116,4 +116,11 @@ def test_known_emulator_drift_concerns_only_the_stacks_own_resource_types():
             "aws_iam_role": {},
         }
     }
-    assert known_emulator_drift(cluster) == KNOWN_EMULATOR_DRIFT
+    assert known_emulator_drift(cluster) == {
+        kind: KNOWN_EMULATOR_DRIFT[kind]
+        for kind in ("aws_eks_cluster", "aws_eks_node_group", "aws_launch_template")
+    }
+    database = {"resource": {"aws_db_instance": {}, "aws_kms_key": {}}}
+    assert known_emulator_drift(database) == {
+        "aws_db_instance": KNOWN_EMULATOR_DRIFT["aws_db_instance"]
+    }

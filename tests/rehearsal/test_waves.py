@@ -11,10 +11,12 @@ from deployment.sequence import BOOTSTRAP_STACK, SequenceError, deploy
 from rehearsal.deploy import rehearsed_graph
 
 
-def test_every_stack_using_only_the_aws_provider_is_rehearsed(dev):
+def test_every_stack_using_only_the_aws_provider_is_rehearsed_unless_deferred(dev):
+    from rehearsal.deploy import DEFERRED_STACKS
+
     graph = rehearsed_graph(dev.manifest, dev.stacks)
     aws_only = {name for name, stack in dev.stacks.items() if set(stack["provider"]) == {"aws"}}
-    assert set(graph.dependencies) == aws_only
+    assert set(graph.dependencies) == aws_only - set(DEFERRED_STACKS)
     # The addons and platform stacks need a real cluster (helm and kubernetes providers): not
     # rehearsed.
     assert {"addons", "platform"} <= set(dev.stacks)
@@ -24,7 +26,7 @@ def test_every_stack_using_only_the_aws_provider_is_rehearsed(dev):
 def test_the_rehearsal_order_is_the_app_order_without_the_cluster_installs(dev):
     full = StackGraph.from_manifest(dev.manifest)
     graph = rehearsed_graph(dev.manifest, dev.stacks)
-    assert graph == full.only(set(full.dependencies) - {"addons", "platform"})
+    assert graph == full.only(set(full.dependencies) - {"addons", "platform", "database"})
     deployed: set[str] = set()
     for wave in graph.deploy_waves():
         for name in wave:
@@ -44,3 +46,12 @@ def test_a_stack_that_does_not_need_the_backend_is_refused_before_anything_runs(
     graph = rehearsed_graph(manifest, dev.stacks)
     with pytest.raises(SequenceError, match="every stack must depend on 'backend'"):
         deploy(graph, executor=None, report=None)  # refused before the executor is used
+
+
+def test_the_deferred_stacks_are_named_with_their_reason_and_not_applied(dev):
+    from rehearsal.deploy import DEFERRED_STACKS
+
+    graph = rehearsed_graph(dev.manifest, dev.stacks)
+    assert set(DEFERRED_STACKS) <= set(dev.stacks)
+    assert not set(DEFERRED_STACKS) & set(graph.dependencies)
+    assert all(len(reason.split()) > 10 for reason in DEFERRED_STACKS.values())

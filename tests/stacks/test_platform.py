@@ -66,11 +66,12 @@ def test_providers_use_the_cluster_looked_up_by_name_and_exec_auth(dev):
         assert "token" not in connection
 
 
-def test_platform_depends_on_cluster_addons_and_registry(dev):
+def test_platform_depends_on_cluster_addons_database_and_registry(dev):
     assert sorted(dev.manifest["stacks"]["platform"]["dependencies"]) == [
         "addons",
         "backend",
         "cluster",
+        "database",
         "registry",
     ]
 
