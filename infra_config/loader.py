@@ -11,6 +11,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from infra_config.model import EnvironmentConfig
+from infra_constructs import rules
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
 """The shipped environment files; INFRA_CONFIG_DIR points elsewhere (tests, forks)."""
@@ -110,7 +111,8 @@ def _describe(shown: str, error: ValidationError) -> str:
             if isinstance(problem["input"], dict):  # a rule across several keys of a mapping
                 lines.append(f"{shown}: {field}: {message}")
             else:
-                lines.append(f"{shown}: {field}: {problem['input']!r} is not allowed: {message}")
+                value = rules.without_url_credentials(problem["input"])
+                lines.append(f"{shown}: {field}: {value!r} is not allowed: {message}")
     return "\n".join(lines)
 
 

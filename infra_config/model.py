@@ -180,6 +180,17 @@ class ClusterSettings(Strict):
     )
     node_groups: list[NodeGroupSettings] = Field(min_length=1, description="Managed node groups.")
 
+    @field_validator("node_groups")
+    @classmethod
+    def _unique_group_names(cls, groups: list[NodeGroupSettings]) -> list[NodeGroupSettings]:
+        names = [group.name for group in groups]
+        repeated = sorted({name for name in names if names.count(name) > 1})
+        if repeated:
+            raise ValueError(
+                f"node group names {repeated} are used twice: each group needs its own name"
+            )
+        return groups
+
     @field_validator("version")
     @classmethod
     def _version(cls, value: str) -> str:

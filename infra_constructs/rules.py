@@ -72,7 +72,29 @@ ecr_repository = _matching(
     _ECR_REPOSITORY, "use lowercase letters, digits and . _ - / (ECR naming rules)"
 )
 aws_region = _matching(_AWS_REGION, "use an AWS region name such as eu-west-1")
-git_url = _matching(_GIT_URL, "use an https:// or ssh Git URL")
+_git_url_form = _matching(_GIT_URL, "use an https:// or ssh Git URL")
+_URL_CREDENTIAL = re.compile(r"^(https|ssh)://[^/@\s]*:[^/@\s]*@")
+
+
+def without_url_credentials(value: Any) -> Any:
+    """`value` with the credential of a URL in it (`https://user:token@...`) shown as `***`,
+    so that an error message never repeats a token; anything else unchanged."""
+    if isinstance(value, str):
+        return _URL_CREDENTIAL.sub(lambda found: f"{found.group(1)}://***@", value)
+    return value
+
+
+def git_url(value: str) -> str:
+    """An https:// or ssh Git URL without a credential in it: a token written into the URL
+    would be copied into the synthesized JSON (Argo CD's source, the Jenkins job)."""
+    if _URL_CREDENTIAL.match(value):
+        raise ValueError(
+            "the URL holds a credential; write the URL without it and keep the token in "
+            "Secrets Manager <project>/<environment>/git-credentials (README, Secrets)"
+        )
+    return _git_url_form(value)
+
+
 dns_name = _matching(
     _DNS_NAME,
     "use a lower-case DNS name of two or more labels, such as app.example.com "

@@ -112,6 +112,12 @@ def test_shipped_environments_are_valid(environment):
             "gitops.repo_url: 'github.com/x/y' is not allowed: use an https:// or ssh Git URL",
         ),
         (
+            "gitops.repo_url",
+            "https://bot:ghp_secret@github.com/x/y.git",
+            "is not allowed: the URL holds a credential; write the URL without it and keep the "
+            "token in Secrets Manager <project>/<environment>/git-credentials",
+        ),
+        (
             "charts.jenkins",
             "latest",
             "charts.jenkins: 'latest' is not allowed: use an exact chart version such as 1.2.3",
@@ -163,6 +169,27 @@ def test_bad_value_names_file_field_value_and_rule(tmp_path, path, value, expect
 @pytest.mark.parametrize(
     ("environment", "path", "value", "expected"),
     [
+        (
+            "dev",
+            "cluster.node_groups",
+            [
+                {
+                    "name": "general",
+                    "instance_types": ["t3.large"],
+                    "min_size": 1,
+                    "desired_size": 1,
+                    "max_size": 2,
+                },
+                {
+                    "name": "general",
+                    "instance_types": ["t3.large"],
+                    "min_size": 1,
+                    "desired_size": 1,
+                    "max_size": 2,
+                },
+            ],
+            "node group names ['general'] are used twice",
+        ),
         (
             "prod",
             "database.multi_az",
@@ -412,3 +439,10 @@ def test_config_that_locks_everybody_out_of_the_cluster_is_refused(tmp_path):
         "dev.yaml: cluster: nobody could administer the cluster: set cluster.deployer_admin: "
         "true, or list your admin roles in cluster.admin_principal_arns"
     )
+
+
+def test_a_credential_in_a_url_is_refused_and_never_repeated(tmp_path):
+    url = "https://bot:ghp_secret@github.com/x/y.git"
+    message = error_of(tmp_path, set_path(shipped_config(), "gitops.repo_url", url))
+    assert "ghp_secret" not in message and "bot:" not in message
+    assert "'https://***@github.com/x/y.git' is not allowed: the URL holds a credential" in message
