@@ -40,17 +40,24 @@ def build_app(
     network = NetworkStack(app, "network", config=config)
     registry = RegistryStack(app, "registry", config=config)
     cluster = ClusterStack(app, "cluster", config=config, network=network.network)
-    database = DatabaseStack(
-        app, "database", config=config, network=network.network, cluster=cluster.cluster
+    # The database stack exists with RDS only (database.kind); in-cluster, the chart runs it.
+    database = (
+        DatabaseStack(
+            app, "database", config=config, network=network.network, cluster=cluster.cluster
+        )
+        if config.database.kind == "rds"
+        else None
     )
     addons = AddonsStack(app, "addons", config=config)
     platform = PlatformStack(app, "platform", config=config)
     for stack in (network, registry, cluster, database, addons, platform):
-        stack.add_dependency(backend)
+        if stack is not None:
+            stack.add_dependency(backend)
     cluster.add_dependency(network)
-    database.add_dependency(network)
-    database.add_dependency(cluster)
-    platform.add_dependency(database)
+    if database is not None:
+        database.add_dependency(network)
+        database.add_dependency(cluster)
+        platform.add_dependency(database)
     addons.add_dependency(cluster)
     platform.add_dependency(cluster)
     platform.add_dependency(addons)

@@ -529,9 +529,27 @@ class IngressSettings(Strict):
         return self
 
 
-class DatabaseSettings(Strict):
-    """RDS for PostgreSQL (database stack): the Django service's production database."""
+DatabaseKind = Literal["rds", "in-cluster"]
 
+
+class DatabaseSettings(Strict):
+    """The Django service's database: RDS for PostgreSQL (database stack), or in dev the chart's
+    own PostgreSQL pod. The settings after `kind` are RDS's."""
+
+    kind: DatabaseKind = Field(
+        default="rds",
+        description="rds (default): the database stack, RDS for PostgreSQL with the settings "
+        "below. in-cluster: the chart's single PostgreSQL pod on a gp3 volume, no standby, no "
+        "backups (dev only, refused in prod); no database stack.",
+    )
+    credentials_refresh_minutes: int = Field(
+        default=1,
+        ge=1,
+        le=60,
+        description="How often External Secrets reads the credentials RDS manages again: after "
+        "RDS rotates the password, new connections fail for at most this long plus the "
+        "kubelet's Secret sync (about a minute).",
+    )
     engine_version: Annotated[str, AfterValidator(rules.postgres_major_version)] = Field(
         default="17",
         description=f"PostgreSQL major version, one of {rules.POSTGRES_MAJOR_VERSIONS}; minor "
@@ -654,6 +672,11 @@ class EnvironmentConfig(Strict):
     def _production_database(self) -> EnvironmentConfig:
         if self.environment in rules.PRODUCTION_ENVIRONMENTS:
             database = self.database
+            if database.kind != "rds":
+                raise ValueError(
+                    f"database.kind: {database.kind!r} is not allowed in {self.environment}: "
+                    "use rds (the in-cluster PostgreSQL has no standby and no backups)"
+                )
             off = [
                 name
                 for name in ("multi_az", "deletion_protection", "final_snapshot")

@@ -4,9 +4,10 @@ cluster (External Secrets) and for `make deploy`, which checks they exist before
 Each lives in AWS Secrets Manager as a JSON object, named `<project>/<environment>/<Secret>`,
 and becomes the Kubernetes Secret `<Secret>` in its namespace, one key per JSON property. Values
 that can be made up are: `make deploy` creates such a secret with random values (Secrets
-Manager's GetRandomPassword) when it does not exist yet. The others (the Git token, an external
-database's URL) are set by a person with one command (`create_command`, README "Secrets").
-Nothing in Git, in the synthesized JSON or in Terraform state holds a value.
+Manager's GetRandomPassword) when it does not exist yet. The Git token is set by a person with
+one command (`create_command`, README "Secrets"). The database's credentials are RDS's own
+secret, which RDS creates and rotates (`app_database_secret`). Nothing in Git, in the
+synthesized JSON or in Terraform state holds a value.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from pathlib import Path
 
 import yaml
 
-from infra_config.model import EnvironmentConfig
+from infra_config.model import DatabaseKind, EnvironmentConfig
 from infra_constructs.chart_values import deep_merge
 
 APP_CHART_DIR = Path(__file__).resolve().parent.parent / "helm" / "django-app"
@@ -42,6 +43,10 @@ class PlatformSecret:
         fixed or random, the deploy creates the secret; otherwise a person does, once.
     secret_labels: labels of the Kubernetes Secret (default none).
     literals: non-secret keys the Kubernetes Secret has besides `keys` (default none).
+    database_url: instead of one key per `keys` entry, the Kubernetes Secret holds one key, a
+        `DATABASE_URL` built from them (`DatabaseUrl`), besides the literals (default none).
+    refresh_minutes: how often External Secrets reads it again (default: the operator's
+        `addons.external_secrets.refresh_interval_minutes`).
     """
 
     aws_name: str
@@ -53,6 +58,8 @@ class PlatformSecret:
     random: tuple[str, ...] = ()
     secret_labels: tuple[tuple[str, str], ...] = ()
     literals: tuple[tuple[str, str], ...] = ()
+    database_url: DatabaseUrl | None = None
+    refresh_minutes: int | None = None
 
     @property
     def generated(self) -> bool:
@@ -77,29 +84,73 @@ JENKINS_ADMIN_USER = "admin"
 """The Jenkins administrator's user name (its password is random)."""
 
 RANDOM_APP_KEYS = frozenset({"DJANGO_SECRET_KEY", "POSTGRES_PASSWORD"})
-"""Keys of the app's Secrets that are made up; DATABASE_URL of an external database is not."""
+"""Keys of the app's Secrets that are made up."""
+
+RDS_SECRET_KEYS = ("username", "password")
+"""The JSON properties of the secret RDS manages for the master user
+(`manage_master_user_password`)."""
+
+
+@dataclass(frozen=True)
+class DatabaseUrl:
+    """A `DATABASE_URL` that External Secrets builds: `postgres://<username>:<password>@<host>:
+    <port>/<database>`, the user name and password read from the AWS secret's `username` and
+    `password` (`RDS_SECRET_KEYS`) and URL-encoded, so any character RDS puts in a password is
+    safe. `key` is the Kubernetes Secret's key that holds it."""
+
+    key: str
+    host: str
+    port: str
+    database: str
 
 
 @cache
-def _chart_values(environment: str) -> dict:
+def _chart_values(environment: str | None) -> dict:
+    """The chart's `values.yaml`, with `values-<environment>.yaml` over it when there is one."""
     values = yaml.safe_load((APP_CHART_DIR / "values.yaml").read_text())
     extra = APP_CHART_DIR / f"values-{environment}.yaml"
-    return deep_merge(
-        values, (yaml.safe_load(extra.read_text()) if extra.is_file() else None) or {}
-    )
+    if environment is None or not extra.is_file():
+        return values
+    return deep_merge(values, yaml.safe_load(extra.read_text()) or {})
 
 
-def app_secret_keys(environment: str) -> dict[str, tuple[str, ...]]:
-    """The Secrets the Django chart reads in `environment` (its `values.yaml` and
-    `values-<environment>.yaml`), by name, with their keys: `secrets.existingSecret`
-    (the secret key), `database.existingSecret` (an external DATABASE_URL), and with the
-    in-cluster PostgreSQL `postgresql.auth.existingSecret` (its password)."""
-    values = _chart_values(environment)
+def app_database_values(kind: DatabaseKind) -> dict:
+    """The Django chart's database values that the Argo CD Application sets for `database.kind`.
+    rds: the external database's Secret (the chart's `database.existingSecret`, which the
+    platform stack makes from the credentials RDS manages), no in-cluster PostgreSQL.
+    in-cluster: the chart's PostgreSQL, its password in the app's Secret
+    (`secrets.existingSecret`)."""
+    defaults = _chart_values(None)
+    if kind == "in-cluster":
+        return {
+            "database": {"existingSecret": ""},
+            "postgresql": {
+                "enabled": True,
+                "auth": {"existingSecret": defaults["secrets"]["existingSecret"]},
+            },
+        }
+    return {
+        "database": {"existingSecret": defaults["database"]["existingSecret"]},
+        "postgresql": {"enabled": False},
+    }
+
+
+def app_values(environment: str, kind: DatabaseKind) -> dict:
+    """What the chart renders with in `environment`: `values.yaml`, `values-<environment>.yaml`,
+    then the Application's database values (`app_database_values`)."""
+    return deep_merge(_chart_values(environment), app_database_values(kind))
+
+
+def app_secret_keys(environment: str, kind: DatabaseKind) -> dict[str, tuple[str, ...]]:
+    """The Secrets kept in Secrets Manager that the Django chart reads in `environment` with a
+    database of `kind`, by name, with their keys: `secrets.existingSecret` (the secret key) and,
+    with the in-cluster PostgreSQL, `postgresql.auth.existingSecret` (its password). The
+    external database's Secret (`database.existingSecret`) is not one: it is built from RDS's
+    own secret (`app_database_secret`)."""
+    values = app_values(environment, kind)
     wanted: list[tuple[str, str]] = [
         (values["secrets"]["existingSecret"], values["secrets"]["secretKeyKey"])
     ]
-    if values["database"].get("existingSecret"):
-        wanted.append((values["database"]["existingSecret"], values["database"]["urlKey"]))
     if values["postgresql"].get("enabled"):
         auth = values["postgresql"]["auth"]
         wanted.append((auth["existingSecret"], auth["passwordKey"]))
@@ -111,7 +162,7 @@ def app_secret_keys(environment: str) -> dict[str, tuple[str, ...]]:
 
 
 def app_secrets(config: EnvironmentConfig) -> tuple[PlatformSecret, ...]:
-    """The Django app's Secrets, in its namespace (`app_secret_keys`)."""
+    """The Django app's Secrets kept in Secrets Manager, in its namespace (`app_secret_keys`)."""
     return tuple(
         PlatformSecret(
             aws_name=secrets_prefix(config) + name,
@@ -121,7 +172,33 @@ def app_secrets(config: EnvironmentConfig) -> tuple[PlatformSecret, ...]:
             purpose="the Django app's " + ", ".join(keys),
             random=tuple(key for key in keys if key in RANDOM_APP_KEYS),
         )
-        for name, keys in app_secret_keys(config.environment).items()
+        for name, keys in app_secret_keys(config.environment, config.database.kind).items()
+    )
+
+
+def app_database_secret(
+    config: EnvironmentConfig, *, secret_arn: str, host: str, port: str, ca_bundle: str
+) -> PlatformSecret:
+    """The external database's Secret (rds): `DATABASE_URL` (`DatabaseUrl`) from the secret RDS
+    manages, `secret_arn`, and the endpoint `host`:`port`; with the PEM `ca_bundle` that signs
+    the server's certificate under the chart's `database.caKey`. RDS creates and rotates that
+    secret, so `make deploy` neither checks nor creates it; External Secrets reads it again
+    every `database.credentials_refresh_minutes`."""
+    values = app_values(config.environment, config.database.kind)["database"]
+    return PlatformSecret(
+        aws_name=secret_arn,
+        namespace=config.platform.app.namespace,
+        secret=values["existingSecret"],
+        keys=RDS_SECRET_KEYS,
+        purpose="the Django app's DATABASE_URL, from the credentials RDS manages",
+        literals=((values["caKey"], ca_bundle),) if values["caKey"] else (),
+        database_url=DatabaseUrl(
+            key=values["urlKey"],
+            host=host,
+            port=port,
+            database=config.database.database_name,
+        ),
+        refresh_minutes=config.database.credentials_refresh_minutes,
     )
 
 

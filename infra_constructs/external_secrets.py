@@ -9,6 +9,7 @@ time (no `kubernetes_manifest`), and the operator's webhook is up before they ar
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -34,6 +35,8 @@ OPERATOR_SERVICE_ACCOUNT = "external-secrets"
 STORE_NAME = "aws-secrets-manager"
 """The ClusterSecretStore every ExternalSecret of the project reads from."""
 
+RDS_INSTANCE_TAG = "aws:rds:primaryDBInstanceArn"
+"""The tag RDS puts on the secret it manages for an instance's master user: the instance's ARN."""
 SECRETS_MANAGER_READ_ACTIONS = (
     "secretsmanager:DescribeSecret",
     "secretsmanager:GetResourcePolicy",
@@ -75,6 +78,38 @@ def aws_secrets_chart(directory: Path = AWS_SECRETS_CHART_DIR) -> LocalChart:
     )
 
 
+def external_secrets_values(
+    secrets: Sequence[PlatformSecret], refresh_interval_minutes: int
+) -> dict:
+    """The values of `helm/aws-secrets` for one ExternalSecret per entry of `secrets`, read
+    from `STORE_NAME` every `refresh_interval_minutes` (or the secret's own `refresh_minutes`)."""
+    return {
+        "storeName": STORE_NAME,
+        "refreshInterval": f"{refresh_interval_minutes}m",
+        "externalSecrets": [
+            {
+                "secretName": secret.secret,
+                "namespace": secret.namespace,
+                "awsName": secret.aws_name,
+                "keys": list(secret.keys),
+                **({"secretLabels": dict(secret.secret_labels)} if secret.secret_labels else {}),
+                **({"literals": dict(secret.literals)} if secret.literals else {}),
+                **(
+                    {"databaseUrl": dataclasses.asdict(secret.database_url)}
+                    if secret.database_url
+                    else {}
+                ),
+                **(
+                    {"refreshInterval": f"{secret.refresh_minutes}m"}
+                    if secret.refresh_minutes
+                    else {}
+                ),
+            }
+            for secret in secrets
+        ],
+    }
+
+
 def synced_secrets(
     scope: Construct,
     id: str,
@@ -85,7 +120,8 @@ def synced_secrets(
     depends_on: Sequence[ITerraformDependable] = (),
 ) -> HelmAddon:
     """Release `id` in `namespace` of one ExternalSecret per entry of `secrets`, read from
-    `STORE_NAME`: each becomes its Kubernetes Secret, one key per `keys` entry."""
+    `STORE_NAME` every `refresh_interval_minutes` (or the secret's own `refresh_minutes`): each
+    becomes its Kubernetes Secret, one key per `keys` entry, or its `database_url`."""
     chart = aws_secrets_chart()
     return HelmAddon(
         scope,
@@ -96,23 +132,7 @@ def synced_secrets(
             namespace=namespace,
             release_name=id,
             values={
-                "storeName": STORE_NAME,
-                "refreshInterval": f"{refresh_interval_minutes}m",
-                "externalSecrets": [
-                    {
-                        "secretName": secret.secret,
-                        "namespace": secret.namespace,
-                        "awsName": secret.aws_name,
-                        "keys": list(secret.keys),
-                        **(
-                            {"secretLabels": dict(secret.secret_labels)}
-                            if secret.secret_labels
-                            else {}
-                        ),
-                        **({"literals": dict(secret.literals)} if secret.literals else {}),
-                    }
-                    for secret in secrets
-                ],
+                **external_secrets_values(secrets, refresh_interval_minutes),
                 "chartDigest": chart.digest,
             },
             timeout_seconds=300,
@@ -134,6 +154,12 @@ class ExternalSecretsAddonProps:
         this environment's prefix, never `*`).
     region: where the store reads Secrets Manager (required).
     store_namespaces: the namespaces whose ExternalSecrets may use the store (required).
+    rds_instance_arns: RDS instances whose master secret the operator may read too (default
+        none). RDS names that secret `rds!db-<id>` and tags it `RDS_INSTANCE_TAG` with the
+        instance's ARN: the role may read a secret matching `rds_secret_arn_pattern` only
+        while that tag names one of these instances.
+    rds_secret_arn_pattern: `arn:<partition>:secretsmanager:<region>:<account>:secret:rds!db-*`
+        (required with `rds_instance_arns`).
     """
 
     version: str
@@ -143,6 +169,8 @@ class ExternalSecretsAddonProps:
     readable_secret_arns: tuple[str, ...]
     region: str
     store_namespaces: tuple[str, ...]
+    rds_instance_arns: tuple[str, ...] = ()
+    rds_secret_arn_pattern: str = ""
 
     def __post_init__(self) -> None:
         check_fields(self, namespace=rules.kubernetes_name)
@@ -153,6 +181,11 @@ class ExternalSecretsAddonProps:
                 "ExternalSecretsAddonProps.readable_secret_arns: "
                 f"{list(self.readable_secret_arns)!r} must name this environment's secrets "
                 "(arn:...:secret:<project>/<environment>/*), not every secret"
+            )
+        if self.rds_instance_arns and not self.rds_secret_arn_pattern:
+            raise ValueError(
+                "ExternalSecretsAddonProps.rds_secret_arn_pattern: empty; give the ARN pattern "
+                "of RDS's secrets (arn:...:secret:rds!db-*) with rds_instance_arns"
             )
         if not self.store_namespaces:
             raise ValueError(
@@ -186,7 +219,26 @@ class ExternalSecretsAddon:
                         "Effect": "Allow",
                         "Action": list(SECRETS_MANAGER_READ_ACTIONS),
                         "Resource": list(props.readable_secret_arns),
-                    }
+                    },
+                    *(
+                        [
+                            {
+                                "Sid": "ReadTheSecretRdsManagesForThisEnvironmentsDatabase",
+                                "Effect": "Allow",
+                                "Action": list(SECRETS_MANAGER_READ_ACTIONS),
+                                "Resource": props.rds_secret_arn_pattern,
+                                "Condition": {
+                                    "StringEquals": {
+                                        f"secretsmanager:ResourceTag/{RDS_INSTANCE_TAG}": list(
+                                            props.rds_instance_arns
+                                        )
+                                    }
+                                },
+                            }
+                        ]
+                        if props.rds_instance_arns
+                        else []
+                    ),
                 ]
             ),
         )

@@ -1,8 +1,9 @@
 """Render helm/django-app with the real Helm engine for every shipped values file.
 
 `python -m policy.render_chart OUT_DIR` writes OUT_DIR/<values set>/<template>.yaml for each
-values set: `default` (values.yaml alone), `dev` (+ values-dev.yaml), `prod` (+ values-prod.yaml),
-layered the way `helm template -f values-<env>.yaml` layers them.
+values set: `default` (values.yaml alone), `dev` (+ values-dev.yaml), `dev-in-cluster` (dev with
+the chart's own PostgreSQL), `prod` (+ values-prod.yaml), layered the way the Argo CD Application
+layers them (`VALUES_SETS`).
 """
 
 from __future__ import annotations
@@ -10,10 +11,14 @@ from __future__ import annotations
 import argparse
 import shutil
 from pathlib import Path
+from typing import get_args
 
 import helm_python
 import yaml
 
+from infra_config import load_config
+from infra_config.model import DatabaseKind
+from infra_config.secrets import app_database_values
 from infra_constructs.chart_values import deep_merge
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -22,11 +27,14 @@ RELEASE_NAME = "django-app"
 NAMESPACE = "django"
 
 VALUES_SETS = {
-    "default": (),
-    "dev": ("values-dev.yaml",),
-    "prod": ("values-prod.yaml",),
+    "default": ((), None),
+    "dev": (("values-dev.yaml",), "dev"),
+    "dev-in-cluster": (("values-dev.yaml",), "in-cluster"),
+    "prod": (("values-prod.yaml",), "prod"),
 }
-"""Values files layered on the chart's values.yaml, per rendered set."""
+"""Per rendered set: the values files layered on the chart's values.yaml, and the database the
+Argo CD Application sets (`infra_config.secrets.app_database_values`): that environment's
+configured `database.kind`, a kind named directly, or none (values.yaml's defaults)."""
 
 DEPLOYED_IMAGE = {
     "repository": "123456789012.dkr.ecr.eu-west-1.amazonaws.com/djeks/django-app",
@@ -37,11 +45,22 @@ DEPLOYED_IMAGE = {
 
 def user_values(values_set: str, overrides: dict | None = None) -> dict:
     """The values a deployment of `values_set` passes to Helm (on top of the chart's
-    values.yaml), layered as Helm layers `-f` files, then `overrides`."""
+    values.yaml), layered as Helm layers `-f` files, then the Application's database values,
+    then `overrides`."""
+    files, database = VALUES_SETS[values_set]
     values: dict = {"image": dict(DEPLOYED_IMAGE)}
-    for file_name in VALUES_SETS[values_set]:
+    for file_name in files:
         values = deep_merge(values, yaml.safe_load((CHART_DIR / file_name).read_text()) or {})
+    if database is not None:
+        values = deep_merge(values, app_database_values(database_kind(database)))
     return deep_merge(values, overrides or {})
+
+
+def database_kind(database: str) -> DatabaseKind:
+    """`database` if it is a kind, else the `database.kind` configured for that environment."""
+    if database in get_args(DatabaseKind):
+        return database  # type: ignore[return-value]
+    return load_config(database).database.kind
 
 
 def render_all(out_dir: Path) -> list[Path]:

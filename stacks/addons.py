@@ -35,6 +35,7 @@ from infra_constructs.load_balancer_controller import (
 )
 from infra_constructs.metrics_server import MetricsServerAddon, MetricsServerAddonProps
 from stacks.base import EnvironmentStack, cluster_name, default_tags, props_from
+from stacks.database import database_identifier
 
 
 class AddonsStack(EnvironmentStack):
@@ -67,6 +68,20 @@ class AddonsStack(EnvironmentStack):
                 region=config.aws.region,
                 store_namespaces=tuple(
                     sorted({secret.namespace for secret in platform_secrets(config)})
+                ),
+                **(
+                    {
+                        "rds_instance_arns": (
+                            f"arn:{partition.partition}:rds:{config.aws.region}:"
+                            f"{account.account_id}:db:{database_identifier(config)}",
+                        ),
+                        "rds_secret_arn_pattern": (
+                            f"arn:{partition.partition}:secretsmanager:{config.aws.region}:"
+                            f"{account.account_id}:secret:rds!db-*"
+                        ),
+                    }
+                    if config.database.kind == "rds"
+                    else {}
                 ),
             )
         )

@@ -4,14 +4,23 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from cdktf import Token
 from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
+from cdktf_cdktf_provider_aws.data_aws_db_instance import DataAwsDbInstance
 from cdktf_cdktf_provider_aws.data_aws_ecr_repository import DataAwsEcrRepository
 from cdktf_cdktf_provider_aws.data_aws_eks_cluster import DataAwsEksCluster
 from cdktf_cdktf_provider_aws.data_aws_route53_zone import DataAwsRoute53Zone
 from constructs import Construct
 
 from infra_config import EnvironmentConfig
-from infra_config.secrets import app_secrets, argocd_secrets, jenkins_secrets
+from infra_config.secrets import (
+    PlatformSecret,
+    app_database_secret,
+    app_database_values,
+    app_secrets,
+    argocd_secrets,
+    jenkins_secrets,
+)
 from infra_constructs.alb import AlbIngressProps, alb_annotations
 from infra_constructs.argocd import (
     ApplicationProps,
@@ -22,13 +31,16 @@ from infra_constructs.argocd import (
     ArgoCdValuesProps,
 )
 from infra_constructs.certificate import IngressCertificate, IngressCertificateProps
+from infra_constructs.chart_values import deep_merge
 from infra_constructs.jenkins import WEBHOOK_PATH as JENKINS_WEBHOOK_PATH
 from infra_constructs.jenkins import JenkinsAddon, JenkinsAddonProps, JenkinsValuesProps
 from infra_constructs.kubernetes_providers import KubernetesProviders, KubernetesProvidersProps
 from infra_constructs.load_balancer_controller import INGRESS_CLASS
+from infra_constructs.rds_ca import rds_root_certificates
 from infra_constructs.registry import cache_repository_name
 from infra_constructs.storage_class import DefaultStorageClass, DefaultStorageClassProps
 from stacks.base import EnvironmentStack, cluster_name
+from stacks.database import database_identifier
 
 AGENT_POD_FILE = Path(__file__).resolve().parent.parent / "jenkins" / "agent-pod.yaml"
 EVERYONE = ("0.0.0.0/0",)
@@ -163,15 +175,18 @@ class PlatformStack(EnvironmentStack):
                     environment=config.environment,
                     destination_namespace=platform.app.namespace,
                     image_repository=repository.repository_url,
-                    values=app_ingress_values(
-                        ingress.app_host, alb("app", EVERYONE, APP_READINESS_PATH)
-                    )
-                    if ingress.app_host
-                    else {},
+                    values=deep_merge(
+                        app_database_values(config.database.kind),
+                        app_ingress_values(
+                            ingress.app_host, alb("app", EVERYONE, APP_READINESS_PATH)
+                        )
+                        if ingress.app_host
+                        else {},
+                    ),
                 ),
                 depends_on=(argocd.release.release,),
                 construct_id="django-application",  # the id it was first deployed with
-                secrets=app_secrets(config),
+                secrets=(*app_secrets(config), *self._database_secret(config)),
                 secrets_refresh_minutes=config.addons.external_secrets.refresh_interval_minutes,
             )
         ).deploy(self)
@@ -207,6 +222,25 @@ class PlatformStack(EnvironmentStack):
                     if host is not None
                 },
             }
+        )
+
+    def _database_secret(self, config: EnvironmentConfig) -> tuple[PlatformSecret, ...]:
+        """With RDS (`database.kind`), the app's database Secret: its URL built from the secret
+        RDS manages and the instance's endpoint (looked up by identifier, as the cluster is),
+        and the region's RDS root CAs to verify the server's certificate against."""
+        if config.database.kind != "rds":
+            return ()
+        instance = DataAwsDbInstance(
+            self, "database", db_instance_identifier=database_identifier(config)
+        )
+        return (
+            app_database_secret(
+                config,
+                secret_arn=instance.master_user_secret.get(0).secret_arn,
+                host=instance.address,
+                port=Token.as_string(instance.port),
+                ca_bundle=rds_root_certificates(config.aws.region),
+            ),
         )
 
 

@@ -82,6 +82,16 @@ def test_expected_objects_are_rendered(manifests, environment):
             "Job",
             "NetworkPolicy",
             "NetworkPolicy",
+            "PodDisruptionBudget",
+            "Service",
+            "ServiceAccount",
+        ],
+        "dev-in-cluster": [
+            "ConfigMap",
+            "Deployment",
+            "Job",
+            "NetworkPolicy",
+            "NetworkPolicy",
             "NetworkPolicy",
             "PodDisruptionBudget",
             "Service",
@@ -192,24 +202,44 @@ def test_settings_come_from_the_configmap_and_secrets_only_by_reference(manifest
         "name": "django-app",
         "key": "DJANGO_SECRET_KEY",
     }
-    database_url = env["DATABASE_URL"]
+    database_url = env.get("DATABASE_URL_FILE") or env["DATABASE_URL"]
     assert (
-        "secretKeyRef" in database_url.get("valueFrom", {})
+        database_url["value"].startswith("/etc/django/database/")
         or "$(POSTGRES_PASSWORD)" in database_url["value"]
     )
 
 
-def test_external_database_url_comes_from_the_existing_secret(render):
-    env = env_by_name(web_container(render("prod")))
-    assert env["DATABASE_URL"]["valueFrom"]["secretKeyRef"] == {
-        "name": "django-app-database",
-        "key": "DATABASE_URL",
+@pytest.mark.parametrize("kind", ["Deployment", "Job"])
+def test_external_database_url_and_ca_are_files_of_the_mounted_secret(render, kind):
+    """RDS: the Secret's URL and CA bundle are files; libpq verifies the server against them."""
+    workload = single(render("prod"), kind, "web" if kind == "Deployment" else "migrate")
+    spec = workload["spec"]["template"]["spec"]
+    (container,) = spec["containers"]
+    env = env_by_name(container)
+    mount = next(m for m in container["volumeMounts"] if m["name"] == "database")
+    volume = next(v for v in spec["volumes"] if v["name"] == "database")
+    assert mount == {"name": "database", "mountPath": "/etc/django/database", "readOnly": True}
+    assert volume["secret"] == {
+        "secretName": "django-app-database",
+        "defaultMode": 0o440,
+        "items": [{"key": "DATABASE_URL", "path": "url"}, {"key": "ca.pem", "path": "ca.pem"}],
     }
-    assert "POSTGRES_PASSWORD" not in env
+    assert {name: env[name]["value"] for name in ("DATABASE_URL_FILE", "PGSSLROOTCERT")} == {
+        "DATABASE_URL_FILE": "/etc/django/database/url",
+        "PGSSLROOTCERT": "/etc/django/database/ca.pem",
+    }
+    assert env["PGSSLMODE"]["value"] == "verify-full"
+    assert "DATABASE_URL" not in env and "POSTGRES_PASSWORD" not in env
+
+
+def test_without_a_ca_key_libpq_verifies_against_the_system_cas(render):
+    env = env_by_name(web_container(render("prod", {"database": {"caKey": ""}})))
+    assert env["PGSSLROOTCERT"]["value"] == "system"
 
 
 def test_dev_database_url_is_composed_by_the_kubelet_from_the_password_secret(render):
-    env = env_by_name(web_container(render("dev")))
+    manifests = render("dev-in-cluster")
+    env = env_by_name(web_container(manifests))
     assert env["POSTGRES_PASSWORD"]["valueFrom"]["secretKeyRef"] == {
         "name": "django-app",
         "key": "POSTGRES_PASSWORD",
@@ -222,6 +252,8 @@ def test_dev_database_url_is_composed_by_the_kubelet_from_the_password_secret(re
     assert names.index("POSTGRES_PASSWORD") < names.index("DATABASE_URL"), (
         "$(VAR) only expands earlier variables"
     )
+    pod = single(manifests, "Deployment", "web")["spec"]["template"]["spec"]
+    assert [volume["name"] for volume in pod["volumes"]] == ["tmp"]
 
 
 def test_allowed_hosts_include_configured_and_ingress_hosts(render):
@@ -270,11 +302,14 @@ def test_migration_job_gets_its_settings_inline_because_it_runs_before_the_confi
     )
     configmap_data = single(manifests, "ConfigMap")["data"]
     assert {name: job_env[name]["value"] for name in configmap_data} == configmap_data
-    assert env_by_name(web_container(manifests))["DATABASE_URL"] == job_env["DATABASE_URL"]
+    web_env = env_by_name(web_container(manifests))
+    for name in ("DATABASE_URL", "DATABASE_URL_FILE", "PGSSLMODE", "PGSSLROOTCERT"):
+        assert web_env.get(name) == job_env.get(name), name
+    assert "DATABASE_URL" in job_env or "DATABASE_URL_FILE" in job_env
 
 
 def test_dev_migration_runs_after_the_in_cluster_database_is_ready(render):
-    manifests = render("dev")
+    manifests = render("dev-in-cluster")
     job_annotations = single(manifests, "Job", "migrate")["metadata"]["annotations"]
     database_annotations = single(manifests, "StatefulSet", "postgresql")["metadata"]["annotations"]
     assert job_annotations["argocd.argoproj.io/hook"] == "Sync"
@@ -286,7 +321,7 @@ def test_dev_migration_runs_after_the_in_cluster_database_is_ready(render):
 
 
 def test_dev_database_keeps_its_data_on_a_gp3_volume(render):
-    statefulset = single(render("dev"), "StatefulSet", "postgresql")
+    statefulset = single(render("dev-in-cluster"), "StatefulSet", "postgresql")
     (claim,) = statefulset["spec"]["volumeClaimTemplates"]
     assert claim["spec"]["storageClassName"] == "gp3"
     assert statefulset["spec"]["persistentVolumeClaimRetentionPolicy"]["whenDeleted"] == "Retain"
@@ -295,7 +330,7 @@ def test_dev_database_keeps_its_data_on_a_gp3_volume(render):
 
 
 def test_web_service_and_budget_select_only_web_pods(render):
-    manifests = render("dev")
+    manifests = render("dev-in-cluster")
     web_labels = single(manifests, "Deployment", "web")["spec"]["template"]["metadata"]["labels"]
     database_labels = single(manifests, "StatefulSet", "postgresql")["spec"]["template"][
         "metadata"
@@ -394,12 +429,16 @@ def test_lint_strict_is_clean(chart_dir, values_for, environment):
     assert (problems, report["errors"]) == ([], [])
 
 
-@pytest.mark.parametrize("values_set", ["dev", "prod"])
+@pytest.mark.parametrize("values_set", ["dev", "dev-in-cluster", "prod"])
 def test_the_secrets_the_platform_syncs_are_the_ones_the_chart_reads(render, values_set):
-    """Every (Secret, key) a rendered pod refers to is one the platform stack syncs from
-    Secrets Manager for that environment, and nothing more is synced."""
-    from infra_config.secrets import app_secret_keys
+    """Every (Secret, key) a rendered pod refers to is one the platform stack syncs for that
+    environment (from Secrets Manager, or with RDS the database's Secret built from RDS's own
+    secret), and nothing more is synced."""
+    from infra_config.secrets import app_secret_keys, app_values
+    from policy.render_chart import VALUES_SETS, database_kind
 
+    environment, database = values_set.split("-")[0], VALUES_SETS[values_set][1]
+    kind = database_kind(database)
     referred = set()
     for manifest in render(values_set):
         if manifest["kind"] not in WORKLOAD_KINDS:
@@ -410,5 +449,15 @@ def test_the_secrets_the_platform_syncs_are_the_ones_the_chart_reads(render, val
                 reference = variable.get("valueFrom", {}).get("secretKeyRef")
                 if reference:
                     referred.add((reference["name"], reference["key"]))
-    synced = {(name, key) for name, keys in app_secret_keys(values_set).items() for key in keys}
+        for volume in pod.get("volumes", []):
+            if "secret" in volume:
+                referred |= {
+                    (volume["secret"]["secretName"], i["key"]) for i in volume["secret"]["items"]
+                }
+    synced = {
+        (name, key) for name, keys in app_secret_keys(environment, kind).items() for key in keys
+    }
+    if kind == "rds":
+        database = app_values(environment, kind)["database"]
+        synced |= {(database["existingSecret"], database[key]) for key in ("urlKey", "caKey")}
     assert referred == synced

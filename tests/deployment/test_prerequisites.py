@@ -186,22 +186,31 @@ def test_a_present_secret_passes_and_one_scheduled_for_deletion_does_not(secrets
 
 def test_the_platform_secrets_are_what_the_platform_syncs(dev):
     """The names the deploy checks are the names the platform's ExternalSecrets read."""
-    synced = [
-        entry["awsName"]
+    entries = [
+        entry
         for release in ("jenkins-secrets", "django-app-secrets")
         for entry in helm_values(dev.stacks["platform"], release)["externalSecrets"]
     ]
+    synced = [entry["awsName"] for entry in entries if "databaseUrl" not in entry]
     assert synced == [secret.aws_name for secret in platform_secrets(load_config("dev"))]
+    # The database's URL comes from the secret RDS makes and rotates: nothing for the deploy.
+    [from_rds] = [entry["awsName"] for entry in entries if "databaseUrl" in entry]
+    assert from_rds == "${data.aws_db_instance.database.master_user_secret[0].secret_arn}"
+
+
+@pytest.fixture
+def tools_installed(monkeypatch):
+    """The AWS CLI and terraform, as make deploy finds them on a prepared machine."""
+    monkeypatch.setattr(prerequisites, "aws_cli", lambda: "aws-cli/2.17.0")
+    monkeypatch.setattr(prerequisites, "terraform", lambda: "terraform: 1.11.4")
 
 
 def test_the_deploy_creates_what_is_random_and_refuses_what_a_person_must_supply(
-    secrets_manager, monkeypatch
+    secrets_manager, tools_installed
 ):
     from deployment.__main__ import Refused, _create_secrets, _prerequisites
 
     session, client = secrets_manager
-    monkeypatch.setattr(prerequisites, "aws_cli", lambda: "aws-cli/2.17.0")
-    monkeypatch.setattr(prerequisites, "terraform", lambda: "terraform: 1.11.4")
     config = load_config("dev")
     lines: list[str] = []
     with pytest.raises(Refused, match="1 prerequisite"):
@@ -216,11 +225,29 @@ def test_the_deploy_creates_what_is_random_and_refuses_what_a_person_must_supply
     _create_secrets(to_create, config, session, lines.append)
     assert lines[-2:] == [
         "created  secret djeks/dev/jenkins-admin: created, random jenkins-admin-password",
-        "created  secret djeks/dev/django-app: created, random DJANGO_SECRET_KEY, "
-        "POSTGRES_PASSWORD",
+        "created  secret djeks/dev/django-app: created, random DJANGO_SECRET_KEY",
     ]
     app = json.loads(client.get_secret_value(SecretId="djeks/dev/django-app")["SecretString"])
-    assert sorted(app) == ["DJANGO_SECRET_KEY", "POSTGRES_PASSWORD"]
+    assert sorted(app) == ["DJANGO_SECRET_KEY"], "with RDS the app's Secret holds no password"
     lines.clear()
     assert _prerequisites("deploy", config, session, lines.append) == []
     assert all(line.startswith("ok ") for line in lines)
+
+
+def test_with_the_in_cluster_database_the_deploy_makes_its_password_too(
+    secrets_manager, tools_installed
+):
+    from deployment.__main__ import _create_secrets, _prerequisites
+
+    session, client = secrets_manager
+    config = load_config("dev")
+    config = config.model_copy(
+        update={"database": config.database.model_copy(update={"kind": "in-cluster"})}
+    )
+    client.create_secret(Name=SECRET.aws_name, SecretString='{"username":"u","password":"p"}')
+    lines: list[str] = []
+    to_create = _prerequisites("deploy", config, session, lines.append)
+    _create_secrets(to_create, config, session, lines.append)
+    app = json.loads(client.get_secret_value(SecretId="djeks/dev/django-app")["SecretString"])
+    assert sorted(app) == ["DJANGO_SECRET_KEY", "POSTGRES_PASSWORD"]
+    assert app["POSTGRES_PASSWORD"].isalnum(), "the chart puts it into a URL as it is"

@@ -198,6 +198,24 @@ def test_bad_value_names_file_field_value_and_rule(tmp_path, path, value, expect
         ),
         (
             "prod",
+            "database.kind",
+            "in-cluster",
+            "database.kind: 'in-cluster' is not allowed in prod: use rds",
+        ),
+        (
+            "dev",
+            "database.kind",
+            "postgres",
+            "database.kind",
+        ),
+        (
+            "dev",
+            "database.credentials_refresh_minutes",
+            0,
+            "database.credentials_refresh_minutes",
+        ),
+        (
+            "prod",
             "database.deletion_protection",
             False,
             "database: deletion_protection must be true in prod",

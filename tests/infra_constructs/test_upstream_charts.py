@@ -210,10 +210,10 @@ def test_the_secret_objects_validate_against_the_external_secrets_crds(synth, en
     objects = [
         *render_aws_secrets(helm_values(stacks["addons"], "secret-store")),
         *render_aws_secrets(helm_values(stacks["platform"], "jenkins-secrets")),
-        *render_aws_secrets(helm_values(stacks["platform"], "django-app-secrets")),
+        *render_aws_secrets(at_apply(helm_values(stacks["platform"], "django-app-secrets"))),
     ]
     kinds = sorted(manifest["kind"] for manifest in objects)
-    synced = len(platform_secrets(load_config(environment)))
+    synced = len(platform_secrets(load_config(environment))) + 1  # + the database's, from RDS
     assert kinds == ["ClusterSecretStore", *["ExternalSecret"] * synced]
     for manifest in objects:
         assert manifest["apiVersion"] == "external-secrets.io/v1"
@@ -230,6 +230,67 @@ def test_the_external_secrets_crd_check_catches_a_misspelt_field():
     schema = crd_schema(LOCAL_CHART_CRDS["ExternalSecret"], "v1")
     with pytest.raises(jsonschema.ValidationError, match="'refresh' was unexpected"):
         jsonschema.validate(manifest, schema)
+
+
+APPLY_TIME_VALUES = {
+    "${data.aws_db_instance.database.master_user_secret[0].secret_arn}": (
+        "arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!db-0e4f6a2c-5d1b-4c3e-9a7f-"
+        "2b8c1d3e4f5a-Xy12Ab"
+    ),
+    "${data.aws_db_instance.database.address}": (
+        "djeks-dev-postgres.c1a2b3c4d5e6.eu-west-1.rds.amazonaws.com"
+    ),
+    "${data.aws_db_instance.database.port}": 5432,
+}
+"""What Terraform puts in place of the references the stacks' Helm values hold, as AWS returns
+them (an RDS-managed secret's ARN, an instance's endpoint)."""
+
+
+def at_apply(values):
+    """`values` with every Terraform reference replaced by `APPLY_TIME_VALUES`; an unknown one
+    fails the test."""
+    if isinstance(values, dict):
+        return {key: at_apply(value) for key, value in values.items()}
+    if isinstance(values, list):
+        return [at_apply(value) for value in values]
+    if isinstance(values, str) and "${" in values:
+        assert values in APPLY_TIME_VALUES, f"no apply-time value for {values}"
+        return APPLY_TIME_VALUES[values]
+    return values
+
+
+def test_the_database_secret_builds_a_verified_tls_url_from_rds_own_secret(synth):
+    values = at_apply(helm_values(synth("prod").stacks["platform"], "django-app-secrets"))
+    [manifest] = [
+        m for m in render_aws_secrets(values) if m["metadata"]["name"] == "django-app-database"
+    ]
+    spec = manifest["spec"]
+    assert spec["refreshInterval"] == "1m"
+    assert spec["data"] == [
+        {
+            "secretKey": key,
+            "remoteRef": {"key": APPLY_TIME_VALUES[next(iter(APPLY_TIME_VALUES))], "property": key},
+        }
+        for key in ("username", "password")
+    ]
+    template = spec["target"]["template"]
+    assert template["mergePolicy"] == "Replace", "the Secret holds the URL, not the parts"
+    assert sorted(template["data"]) == ["DATABASE_URL", "ca.pem"]
+    assert template["data"]["DATABASE_URL"] == (
+        "postgres://{{ .username | urlquery }}:{{ .password | urlquery }}@"
+        "djeks-dev-postgres.c1a2b3c4d5e6.eu-west-1.rds.amazonaws.com:5432/django"
+    )
+    assert "Amazon RDS eu-west-1 Root CA RSA2048 G1" in decoded_subjects(template["data"]["ca.pem"])
+    jsonschema.validate(manifest, crd_schema(LOCAL_CHART_CRDS["ExternalSecret"], "v1"))
+
+
+def decoded_subjects(bundle: str) -> str:
+    from cryptography import x509
+
+    return " | ".join(
+        certificate.subject.rfc4514_string()
+        for certificate in x509.load_pem_x509_certificates(bundle.encode())
+    )
 
 
 def render_aws_secrets(values: dict) -> list[dict]:

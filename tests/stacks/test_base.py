@@ -125,20 +125,27 @@ def test_every_config_field_of_a_construct_section_reaches_its_props():
 
     from infra_config.model import (
         ClusterSettings,
+        DatabaseSettings,
         NetworkSettings,
         NodeGroupSettings,
         RegistrySettings,
     )
+    from infra_constructs.database import PostgresDatabaseProps
     from infra_constructs.eks import KubernetesClusterProps, NodeGroupProps
     from infra_constructs.network import NetworkProps
     from infra_constructs.registry import ImageRegistryProps
 
-    read_elsewhere = {"vpc_cidr"}  # NetworkStack passes it as `cidr`
+    read_elsewhere = {
+        "vpc_cidr",  # NetworkStack passes it as `cidr`
+        "kind",  # main.py: whether there is a database stack
+        "credentials_refresh_minutes",  # the platform stack's ExternalSecret of the URL
+    }
     for settings, props in [
         (RegistrySettings, ImageRegistryProps),
         (NetworkSettings, NetworkProps),
         (ClusterSettings, KubernetesClusterProps),
         (NodeGroupSettings, NodeGroupProps),
+        (DatabaseSettings, PostgresDatabaseProps),
     ]:
         missing = set(settings.model_fields) - {f.name for f in fields(props)} - read_elsewhere
         assert not missing, f"{settings.__name__} fields no {props.__name__} field reads: {missing}"

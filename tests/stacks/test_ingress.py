@@ -53,7 +53,7 @@ def test_dev_exposes_nothing_and_polls_git(dev):
         in (controller["JCasC"]["configScripts"]["pipeline-job"])
     )
     assert "ingress" not in helm_values(platform(dev), "argocd")["server"]
-    assert "valuesObject" not in application_helm(dev)
+    assert "ingress" not in application_helm(dev)["valuesObject"]
     assert not resources(platform(dev), "aws_acm_certificate")
     assert not {"app_url", "jenkins_url", "argocd_url"} & set(platform(dev)["output"])
 

@@ -4,12 +4,9 @@ Each knob is read from an environment variable, documented in django_app/README.
 """
 
 from pathlib import Path
-from typing import Any
 
-import dj_database_url
-from django.core.exceptions import ImproperlyConfigured
-
-from config.env import env_int, env_str
+from config.database_url import database_settings
+from config.env import env_str
 from config.json_logging import json_stdout_logging
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -61,20 +58,8 @@ TEMPLATES = [
 ]
 
 
-def _database_from_url(url: str) -> dict[str, Any]:
-    database = dj_database_url.parse(
-        url,
-        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
-        conn_health_checks=True,
-    )
-    if database["ENGINE"] != "django.db.backends.postgresql":
-        raise ImproperlyConfigured("DATABASE_URL must be a PostgreSQL URL (postgres://...).")
-    # A short connect timeout makes /readyz answer 503 quickly when the database is gone.
-    database.setdefault("OPTIONS", {})["connect_timeout"] = env_int("DATABASE_CONNECT_TIMEOUT", 3)
-    return database
-
-
-DATABASES = {"default": _database_from_url(env_str("DATABASE_URL"))}
+# DATABASE_URL, or DATABASE_URL_FILE naming a file that holds it (config.database_url).
+DATABASES = {"default": database_settings()}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

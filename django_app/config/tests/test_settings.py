@@ -2,6 +2,8 @@
 
 import json
 import subprocess
+import tempfile
+from pathlib import Path
 
 from django.test import SimpleTestCase
 
@@ -30,6 +32,7 @@ print(json.dumps({
     "CSRF_COOKIE_SECURE": settings.CSRF_COOKIE_SECURE,
     "SECURE_HSTS_SECONDS": settings.SECURE_HSTS_SECONDS,
     "DATABASE_HOST": database["HOST"],
+    "DATABASE_ENGINE": database["ENGINE"],
     "CONNECT_TIMEOUT": database["OPTIONS"]["connect_timeout"],
     "CONN_MAX_AGE": database["CONN_MAX_AGE"],
 }))
@@ -61,6 +64,7 @@ class ProductionSettingsTests(SimpleTestCase):
                 "CSRF_COOKIE_SECURE": True,
                 "SECURE_HSTS_SECONDS": 60,
                 "DATABASE_HOST": "db.internal",
+                "DATABASE_ENGINE": "django.db.backends.postgresql",
                 "CONNECT_TIMEOUT": 3,
                 "CONN_MAX_AGE": 60,
             },
@@ -104,6 +108,29 @@ class ProductionSettingsTests(SimpleTestCase):
 
         self.assertNotEqual(result.returncode, 0)
         self.assertIn("DATABASE_URL must be a PostgreSQL URL", result.stderr)
+
+    def test_the_url_can_come_from_a_file_read_by_the_reloading_backend(self) -> None:
+        with tempfile.TemporaryDirectory() as directory:
+            url_file = Path(directory) / "url"
+            url_file.write_text("postgres://app:p%40ss@rds.internal:5432/app\n")
+            result = self.load(DATABASE_URL=None, DATABASE_URL_FILE=str(url_file))
+
+        self.assertEqual(result.returncode, 0, result.stderr)
+        loaded = json.loads(result.stdout)
+        self.assertEqual(loaded["DATABASE_HOST"], "rds.internal")
+        self.assertEqual(loaded["DATABASE_ENGINE"], "config.db")
+
+    def test_refuses_both_a_url_and_a_url_file(self) -> None:
+        result = self.load(DATABASE_URL_FILE="/run/secrets/url")
+
+        self.assertNotEqual(result.returncode, 0)
+        self.assertIn("Both DATABASE_URL and DATABASE_URL_FILE are set", result.stderr)
+
+    def test_refuses_a_url_file_that_cannot_be_read(self) -> None:
+        result = self.load(DATABASE_URL=None, DATABASE_URL_FILE="/nonexistent/url")
+
+        self.assertNotEqual(result.returncode, 0)
+        self.assertIn("DATABASE_URL_FILE='/nonexistent/url' cannot be read", result.stderr)
 
 
 class WsgiStartupTests(SimpleTestCase):

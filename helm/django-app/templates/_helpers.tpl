@@ -126,9 +126,10 @@ Fails unless exactly one database source is configured.
 {{- end }}
 
 {{/*
-Secret-backed environment variables: DJANGO_SECRET_KEY and DATABASE_URL. With the in-cluster
+Secret-backed environment variables: DJANGO_SECRET_KEY and the database's. With the in-cluster
 PostgreSQL, DATABASE_URL is composed by the kubelet from POSTGRES_PASSWORD ($(VAR) expansion),
-so the password never appears in the pod spec.
+so the password never appears in the pod spec. With an external database, DATABASE_URL_FILE
+names the mounted Secret's URL and libpq's PGSSLMODE / PGSSLROOTCERT demand verified TLS.
 */}}
 {{- define "django-app.secretEnv" -}}
 {{- include "django-app.validateDatabase" . -}}
@@ -147,11 +148,54 @@ so the password never appears in the pod spec.
 - name: DATABASE_URL
   value: {{ printf "postgres://%s:$(POSTGRES_PASSWORD)@%s:5432/%s" $auth.username (include "django-app.postgresqlName" .) $auth.database | quote }}
 {{- else }}
-- name: DATABASE_URL
-  valueFrom:
-    secretKeyRef:
-      name: {{ .Values.database.existingSecret | quote }}
-      key: {{ .Values.database.urlKey | quote }}
+{{- $dir := include "django-app.databaseDir" . }}
+- name: DATABASE_URL_FILE
+  value: {{ printf "%s/url" $dir | quote }}
+- name: PGSSLMODE
+  value: {{ .Values.database.sslMode | quote }}
+- name: PGSSLROOTCERT
+  value: {{ ternary (printf "%s/ca.pem" $dir) "system" (ne .Values.database.caKey "") | quote }}
+{{- end }}
+{{- end }}
+
+{{/*
+Where the external database's Secret is mounted: `url` (DATABASE_URL) and `ca.pem` (the CA
+bundle). The app reads `url` again before each new connection, and the kubelet rewrites the
+files when the Secret changes, so a password RDS rotated is used without a restart.
+*/}}
+{{- define "django-app.databaseDir" -}}
+/etc/django/database
+{{- end }}
+
+{{/*
+The volumes of a pod that talks to the database: /tmp, and the external database's Secret.
+*/}}
+{{- define "django-app.volumes" -}}
+- name: tmp
+  emptyDir:
+    sizeLimit: {{ .Values.tmpSizeLimit }}
+{{- if not .Values.postgresql.enabled }}
+- name: database
+  secret:
+    secretName: {{ .Values.database.existingSecret | quote }}
+    defaultMode: 0440
+    items:
+      - key: {{ .Values.database.urlKey | quote }}
+        path: url
+      {{- with .Values.database.caKey }}
+      - key: {{ . | quote }}
+        path: ca.pem
+      {{- end }}
+{{- end }}
+{{- end }}
+
+{{- define "django-app.volumeMounts" -}}
+- name: tmp
+  mountPath: /tmp
+{{- if not .Values.postgresql.enabled }}
+- name: database
+  mountPath: {{ include "django-app.databaseDir" . }}
+  readOnly: true
 {{- end }}
 {{- end }}
 
