@@ -21,6 +21,7 @@ from infra_config import (  # noqa: E402
     load_config,
 )
 from infra_config.overrides import SynthOverrides  # noqa: E402
+from infra_constructs.rds_ca import RdsCaError  # noqa: E402
 from stacks.addons import AddonsStack  # noqa: E402
 from stacks.backend import BackendStack  # noqa: E402
 from stacks.cluster import ClusterStack  # noqa: E402
@@ -70,10 +71,11 @@ def main() -> int:
     try:
         overrides = SynthOverrides.from_environment(os.environ)
         config = overrides.applied_to(load_config(environment))
-    except ConfigError as error:
+        app = build_app(config, backend_teardown=overrides.backend_teardown)
+    except (ConfigError, RdsCaError) as error:
         print(f"config error: {error}", file=sys.stderr)
         return 1
-    build_app(config, backend_teardown=overrides.backend_teardown).synth()
+    app.synth()
     return 0
 
 

@@ -6,13 +6,16 @@
 import sys
 
 from infra_config.loader import DEFAULT_ENVIRONMENT, ConfigError, load_config
+from infra_constructs.rds_ca import RdsCaError, rds_root_certificates
 
 
 def main(argv: list[str]) -> int:
     environment = argv[0] if argv else DEFAULT_ENVIRONMENT
     try:
-        load_config(environment)
-    except ConfigError as error:
+        config = load_config(environment)
+        if config.database.kind == "rds":  # the app verifies RDS against the region's CAs
+            rds_root_certificates(config.aws.region)
+    except (ConfigError, RdsCaError) as error:
         print(f"config error: {error}", file=sys.stderr)
         return 1
     print(f"config/{environment}.yaml is valid")

