@@ -2,8 +2,9 @@
 
 Synthesizes the environment (default dev) in this process, starts the emulator and runs
 `STEPS` with real Terraform on every stack that uses only the AWS provider, the database stack
-included (`make test` defers it: `rehearsal.deploy.DEFERRED_STACKS`). Prints one line per step; exits 1 at the first failure, or at once
-with one line when terraform or the provider mirror is missing or the config is invalid.
+included (`make test` defers it: `rehearsal.deploy.DEFERRED_STACKS`). Prints one line per
+step; exits 1 at the first failure, or at once with one line when terraform or the provider
+mirror is missing or the config is invalid.
 """
 
 from __future__ import annotations
