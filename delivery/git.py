@@ -21,14 +21,17 @@ class Git:
 
     def run(self, *args: str, env: Mapping[str, str] | None = None) -> str:
         """Run `git <args>` and return its stdout; raise GitError when it fails."""
-        completed = subprocess.run(
-            ["git", *args],
-            cwd=self.repo_dir,
-            env={**self._env, **(env or {})},
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+        try:
+            completed = subprocess.run(
+                ["git", *args],
+                cwd=self.repo_dir,
+                env={**self._env, **(env or {})},
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+        except OSError as error:  # no such directory, or no git
+            raise GitError(f"git {args[0]} in {self.repo_dir}: {error.strerror}") from None
         if completed.returncode != 0:
             output = "\n".join(
                 part for part in (completed.stderr.strip(), completed.stdout.strip()) if part
@@ -50,7 +53,37 @@ class Git:
         return self.rev_parse(tracking_ref)
 
     def checkout_detached(self, commit: str) -> None:
-        self.run("checkout", "--quiet", "--force", "--detach", commit)
+        """Move the work tree to `commit`. Tracked changes must be gone (`has_tracked_changes`);
+        git itself refuses to overwrite an untracked file, and `untracked_in` finds the ignored
+        ones it would overwrite silently."""
+        self.run("checkout", "--quiet", "--detach", commit)
+
+    def untracked_in(self, commit: str) -> list[str]:
+        """Files of `commit` that exist in the work tree untracked or ignored: moving the work
+        tree to `commit` would replace them."""
+        wanted = set(self.run("ls-tree", "-r", "-z", "--name-only", commit).split("\0"))
+        present = self.run("ls-files", "-z", "--others").split("\0")
+        return sorted(path for path in present if path and path in wanted)
+
+    def current_ref(self) -> str:
+        """HEAD as `checkout` takes it back: the branch's name, or the commit when detached."""
+        try:
+            return self.run("symbolic-ref", "--quiet", "--short", "HEAD").strip()
+        except GitError:
+            return self.rev_parse("HEAD")
+
+    def restore(self, ref: str) -> None:
+        """Drop tracked changes (staged or not) and move back to `ref`; untracked files stay."""
+        self.run("reset", "--quiet", "--hard")
+        self.run("checkout", "--quiet", ref)
+
+    def is_tracked(self, commit: str, path: str) -> bool:
+        """Whether `path` is a file of `commit`."""
+        try:
+            kind = self.run("cat-file", "-t", f"{commit}:{path}").strip()
+        except GitError:
+            return False
+        return kind == "blob"
 
     def commit_file(
         self, path: str | os.PathLike[str], message: str, author_name: str, author_email: str

@@ -11,21 +11,29 @@ tip, so no rebase conflict can arise and no remote commit is lost. A tag that is
 leaves the branch untouched.
 
 Exit status: 0 pushed or already set, 1 git failure or every attempt lost the race,
-2 invalid input (bad tag, missing values file or key, uncommitted changes in the repository).
+2 invalid input (bad tag, key, author or path; a values file that git does not track or that is
+not YAML; a key that does not hold an image tag; uncommitted changes in the repository; an
+untracked or ignored file the remote tip would overwrite). Every error is one line, and on every
+failure the work tree is left where it started, untracked files untouched.
 """
 
 import argparse
 import re
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from delivery.commit_marker import bump_commit_message
 from delivery.git import Git, GitError
-from delivery.values_file import ValuesFileError, set_scalar
+from delivery.values_file import ValuesFileError, current_scalar, set_scalar
 
-TAG_PATTERN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
+TAG_PATTERN = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
+"""An image tag (the OCI distribution spec's grammar), matched against the whole string."""
 REFUSED_TAGS = {"latest"}
+KEY_PART = re.compile(r"[A-Za-z0-9_-]{1,64}")
+AUTHOR_NAME = re.compile(r"[^<>\n\r\x00]{1,100}")
+AUTHOR_EMAIL = re.compile(r"[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9.-]{1,190}\.[A-Za-z]{2,63}")
 
 EXIT_FAILURE = 1
 EXIT_INVALID_INPUT = 2
@@ -44,57 +52,141 @@ def validate_tag(tag: str) -> None:
         raise InvalidInput(
             f"tag {tag!r} is refused: deploy an immutable tag such as the commit SHA"
         )
-    if not TAG_PATTERN.match(tag):
-        raise InvalidInput(f"tag {tag!r} is not a valid image tag (expected {TAG_PATTERN.pattern})")
+    if not TAG_PATTERN.fullmatch(tag):
+        raise InvalidInput(
+            f"tag {tag[:140]!r} is not a valid image tag (expected {TAG_PATTERN.pattern})"
+        )
 
 
-def bump(
-    repo_dir: str | Path,
-    values_file: str,
-    key: str,
-    tag: str,
-    remote: str,
-    branch: str,
-    author_name: str,
-    author_email: str,
-    max_attempts: int,
-) -> str:
+def validate_request(values_file: str, key: str, author_name: str, author_email: str) -> None:
+    """Everything that can be judged before the repository is touched."""
+    parts = key.split(".")
+    if not all(KEY_PART.fullmatch(part) for part in parts):
+        raise InvalidInput(
+            f"--key {key[:80]!r} is not a dotted key of letters, digits, '_' and '-' "
+            "(e.g. image.tag)"
+        )
+    if parts[-1] != "tag":
+        raise InvalidInput(
+            f"--key {key!r} does not name an image tag: the tool only writes keys whose last "
+            "part is 'tag' (e.g. image.tag)"
+        )
+    relative = Path(values_file)
+    if relative.is_absolute() or ".." in relative.parts or not values_file.strip():
+        raise InvalidInput(
+            f"--values-file {values_file[:120]!r} must be a path inside the repository, "
+            "relative to --repo-dir, without '..'"
+        )
+    if not AUTHOR_NAME.fullmatch(author_name) or not author_name.strip():
+        raise InvalidInput(
+            f"--author-name {author_name[:80]!r} must be 1-100 characters, without <, > or "
+            "line breaks"
+        )
+    if not AUTHOR_EMAIL.fullmatch(author_email):
+        raise InvalidInput(f"--author-email {author_email[:80]!r} is not an e-mail address")
+
+
+def _check_current_value(path: Path, key: str) -> None:
+    """The key must hold an image tag already (or nothing yet): the tool writes image tags only."""
+    current = current_scalar(path, key)
+    if current and not TAG_PATTERN.fullmatch(current):
+        raise InvalidInput(
+            f"{key} holds {current[:60]!r}, which is not an image tag: the tool only "
+            "changes image tags"
+        )
+
+
+@dataclass(frozen=True)
+class BumpRequest:
+    """What to set where, and as whom (the command's options)."""
+
+    repo_dir: str | Path
+    values_file: str
+    key: str
+    tag: str
+    remote: str
+    branch: str
+    author_name: str
+    author_email: str
+    max_attempts: int
+
+
+def bump(request: BumpRequest) -> str:
     """Set `key` to `tag` on `remote`/`branch`; return a one-line report of what happened."""
-    validate_tag(tag)
-    if max_attempts < 1:
-        raise InvalidInput("--max-attempts must be at least 1")
-    git = Git(repo_dir)
+    validate_tag(request.tag)
+    validate_request(request.values_file, request.key, request.author_name, request.author_email)
+    if not 1 <= request.max_attempts <= 20:
+        raise InvalidInput("--max-attempts must be from 1 to 20")
+    git = Git(request.repo_dir)
     try:
         if git.has_tracked_changes():
-            raise InvalidInput(f"{repo_dir} has uncommitted changes; the bump would discard them")
+            raise InvalidInput(
+                f"{request.repo_dir} has uncommitted changes; the bump would discard them"
+            )
         source_commit = git.rev_parse("HEAD")
-        for attempt in range(1, max_attempts + 1):
+        started_at = git.current_ref()
+    except GitError as error:
+        raise BumpFailed(str(error)) from None
+    try:
+        return _bump_on_tip(git, source_commit, request)
+    except (InvalidInput, BumpFailed, GitError):
+        # Nothing half-done stays behind: back where it started, untracked files untouched.
+        try:
+            git.restore(started_at)
+        except GitError as error:
+            print(f"tag_bump: could not restore {started_at}: {error}", file=sys.stderr)
+        raise
+
+
+def _bump_on_tip(git: Git, source_commit: str, request: BumpRequest) -> str:
+    remote, branch, key, tag = request.remote, request.branch, request.key, request.tag
+    values_file, attempts = request.values_file, request.max_attempts
+    try:
+        for attempt in range(1, attempts + 1):
             base = git.fetch_branch(remote, branch)
+            if not git.is_tracked(base, values_file):
+                raise InvalidInput(
+                    f"{values_file} is not a file git tracks on {remote}/{branch}: the tool "
+                    "only edits tracked files"
+                )
+            replaced = git.untracked_in(base)
+            if replaced:
+                raise InvalidInput(
+                    f"{remote}/{branch} has {', '.join(replaced[:3])}"
+                    f"{' ...' if len(replaced) > 3 else ''}, untracked or ignored here: moving "
+                    "to it would overwrite them; move them away first"
+                )
             git.checkout_detached(base)
+            path = Path(request.repo_dir) / values_file
+            if not path.resolve().is_relative_to(Path(request.repo_dir).resolve()):
+                raise InvalidInput(f"{values_file} leads outside the repository (a link?)")
             try:
-                changed = set_scalar(Path(repo_dir) / values_file, key, tag)
+                _check_current_value(path, key)
+                changed = set_scalar(path, key, tag)
             except ValuesFileError as error:
                 raise InvalidInput(f"{error} (on {remote}/{branch})") from None
             if not changed:
                 return f"{key} is already {tag} on {remote}/{branch}; nothing to commit"
             message = bump_commit_message(values_file, key, tag, source_commit)
-            commit = git.commit_file(values_file, message, author_name, author_email)
+            commit = git.commit_file(
+                values_file, message, request.author_name, request.author_email
+            )
             rejection = git.push(remote, branch)
             if rejection is None:
                 return (
                     f"pushed {commit[:12]} to {remote}/{branch}: {key} = {tag} "
-                    f"(attempt {attempt}/{max_attempts})"
+                    f"(attempt {attempt}/{attempts})"
                 )
             if git.fetch_branch(remote, branch) == base:
                 raise BumpFailed(f"push to {remote}/{branch} rejected: {rejection}")
             print(
-                f"tag_bump: {remote}/{branch} moved during attempt {attempt}/{max_attempts}; "
+                f"tag_bump: {remote}/{branch} moved during attempt {attempt}/{attempts}; "
                 "retrying on its new tip",
                 file=sys.stderr,
             )
     except GitError as error:
         raise BumpFailed(str(error)) from None
-    raise BumpFailed(f"{remote}/{branch} kept moving: gave up after {max_attempts} attempts")
+    raise BumpFailed(f"{remote}/{branch} kept moving: gave up after {attempts} attempts")
 
 
 def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -122,15 +214,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     arguments = parse_arguments(argv)
     try:
         report = bump(
-            repo_dir=arguments.repo_dir,
-            values_file=arguments.values_file,
-            key=arguments.key,
-            tag=arguments.tag,
-            remote=arguments.remote,
-            branch=arguments.branch,
-            author_name=arguments.author_name,
-            author_email=arguments.author_email,
-            max_attempts=arguments.max_attempts,
+            BumpRequest(
+                repo_dir=arguments.repo_dir,
+                values_file=arguments.values_file,
+                key=arguments.key,
+                tag=arguments.tag,
+                remote=arguments.remote,
+                branch=arguments.branch,
+                author_name=arguments.author_name,
+                author_email=arguments.author_email,
+                max_attempts=arguments.max_attempts,
+            )
         )
     except InvalidInput as error:
         print(f"tag_bump: error: {error}", file=sys.stderr)

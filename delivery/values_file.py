@@ -10,6 +10,7 @@ from pathlib import Path
 
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
+from ruamel.yaml.events import AliasEvent
 from ruamel.yaml.nodes import MappingNode, ScalarNode
 
 
@@ -23,12 +24,7 @@ def set_scalar(path: str | Path, dotted_key: str, new_value: str) -> bool:
     Returns True when the file changed, False when the key already held that value.
     """
     path = Path(path)
-    try:
-        with path.open(encoding="utf-8", newline="") as stream:
-            text = stream.read()
-    except FileNotFoundError:
-        raise ValuesFileError(f"{path}: file not found") from None
-
+    text = _read(path)
     key_node, value_node = _find(text, path, dotted_key)
     if value_node.value == new_value and value_node.tag.endswith(":str"):
         return False
@@ -40,14 +36,43 @@ def set_scalar(path: str | Path, dotted_key: str, new_value: str) -> bool:
     return True
 
 
+MAX_BYTES = 1024 * 1024
+
+
+def _read(path: Path) -> str:
+    try:
+        if path.stat().st_size > MAX_BYTES:
+            raise ValuesFileError(f"{path}: larger than {MAX_BYTES} bytes; not a values file")
+        with path.open(encoding="utf-8", newline="") as stream:
+            return stream.read()
+    except FileNotFoundError:
+        raise ValuesFileError(f"{path}: file not found") from None
+    except UnicodeDecodeError:
+        raise ValuesFileError(f"{path}: not UTF-8") from None
+    except OSError as error:
+        raise ValuesFileError(f"{path}: cannot be read: {error.strerror}") from None
+
+
+def current_scalar(path: str | Path, dotted_key: str) -> str:
+    """The value at `dotted_key` of the YAML file at `path`, as text."""
+    path = Path(path)
+    return _find(_read(path), path, dotted_key)[1].value
+
+
 def _find(text: str, path: Path, dotted_key: str) -> tuple[ScalarNode, ScalarNode]:
     """The key node and the scalar value node at `dotted_key`."""
     try:
+        for event in YAML(typ="rt").parse(text):
+            if isinstance(event, AliasEvent) or getattr(event, "anchor", None):
+                raise ValuesFileError(
+                    f"{path}: YAML anchors and aliases are not supported here; write the values out"
+                )
         node = YAML(typ="rt").compose(text)
     except YAMLError as error:
-        raise ValuesFileError(
-            f"{path}: not a single valid YAML document: {error.problem}"
-        ) from None
+        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+        raise ValuesFileError(f"{path}: not a single valid YAML document: {problem}") from None
+    except RecursionError:
+        raise ValuesFileError(f"{path}: nested too deep to be a values file") from None
 
     walked = []
     key_node = None

@@ -7,10 +7,10 @@ import os
 from pathlib import Path
 from typing import Any, get_args
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
 from infra_config.model import EnvironmentConfig
+from infra_config.yaml_loading import YamlRefused, read_yaml
 from infra_constructs import rules
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
@@ -35,7 +35,8 @@ def available_environments(directory: Path | None = None) -> list[str]:
 def load_config(environment: str, directory: Path | None = None) -> EnvironmentConfig:
     """Read and validate `<directory>/<environment>.yaml` (default directory `config_dir()`).
 
-    Raises `ConfigError` with one line per problem: file, field path, bad value, what is allowed.
+    Raises `ConfigError` with one line: file, field path, bad value, what is allowed (the first
+    problem, and how many more there are). The file is read within bounds (`yaml_loading`).
     """
     directory = directory or config_dir()
     path = directory / f"{environment}.yaml"
@@ -47,12 +48,11 @@ def load_config(environment: str, directory: Path | None = None) -> EnvironmentC
             f"(create {shown} to add '{environment}')"
         )
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
-        raise ConfigError(f"{shown}: invalid YAML{where}: {problem}") from None
+        data = read_yaml(path)
+    except YamlRefused as refused:
+        raise ConfigError(one_line(f"{shown}: {refused}")) from None
+    except OSError as error:
+        raise ConfigError(one_line(f"{shown}: cannot be read: {error.strerror}")) from None
     if not isinstance(data, dict):
         raise ConfigError(
             f"{shown}: expected a mapping of settings at the top level, got {type(data).__name__}"
@@ -61,6 +61,8 @@ def load_config(environment: str, directory: Path | None = None) -> EnvironmentC
         config = EnvironmentConfig.model_validate(data, context={"environment": environment})
     except ValidationError as error:
         raise ConfigError(_describe(shown, error)) from None
+    except RecursionError:
+        raise ConfigError(f"{shown}: nesting too deep to validate") from None
     if config.environment != environment:
         raise ConfigError(
             f"{shown}: environment: {config.environment!r} does not match the file name; "
@@ -77,8 +79,27 @@ def _display(path: Path) -> str:
         return str(path)
 
 
+MAX_LINE = 300
+"""The longest error line: a value is shortened to fit, never printed whole."""
+MAX_VALUE = 80
+"""The longest value (its repr) shown in an error line."""
+
+
+def one_line(text: str) -> str:
+    """`text` on one line of at most `MAX_LINE` characters."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= MAX_LINE else f"{flat[: MAX_LINE - 3]}..."
+
+
+def shown_value(value: Any) -> str:
+    """`value` as an error line shows it: its repr, credentials in URLs masked, shortened."""
+    text = repr(rules.without_url_credentials(value))
+    return text if len(text) <= MAX_VALUE else f"{text[: MAX_VALUE - 3]}..."
+
+
 def _describe(shown: str, error: ValidationError) -> str:
-    """One line per problem: `file: field.path: value: what is allowed`.
+    """The first problem, on one line: `file: field.path: value: what is allowed`, followed by
+    how many more there are; each line at most `MAX_LINE` characters.
 
     A misspelt key yields two pydantic errors (unknown key, required key missing); they are
     reported as one line that suggests the right spelling.
@@ -111,9 +132,10 @@ def _describe(shown: str, error: ValidationError) -> str:
             if isinstance(problem["input"], dict):  # a rule across several keys of a mapping
                 lines.append(f"{shown}: {field}: {message}")
             else:
-                value = rules.without_url_credentials(problem["input"])
-                lines.append(f"{shown}: {field}: {value!r} is not allowed: {message}")
-    return "\n".join(lines)
+                value = shown_value(problem["input"])
+                lines.append(f"{shown}: {field}: {value} is not allowed: {message}")
+    more = f" (and {len(lines) - 1} more problem{'s' * (len(lines) > 2)})" if lines[1:] else ""
+    return one_line(lines[0])[: MAX_LINE - len(more)] + more
 
 
 def _allowed_keys(parent: tuple[Any, ...]) -> list[str]:

@@ -45,7 +45,7 @@ SUPPORTED_EKS_VERSIONS = ("1.32", "1.33", "1.34", "1.35")
 class Strict(BaseModel):
     """Base of every config model: unknown keys are errors, values are immutable."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 class AwsSettings(Strict):

@@ -104,17 +104,19 @@ def test_missing_values_file_is_reported(sandbox):
     result = sandbox.tag_bump(TAG, "--values-file", "helm/missing/values.yaml")
 
     assert result.returncode == 2
-    missing = sandbox.workspace / "helm/missing/values.yaml"
-    assert result.stderr == f"tag_bump: error: {missing}: file not found (on origin/main)\n"
+    assert result.stderr == (
+        "tag_bump: error: helm/missing/values.yaml is not a file git tracks on origin/main: "
+        "the tool only edits tracked files\n"
+    )
 
 
 def test_missing_key_is_reported_and_nothing_is_pushed(sandbox):
     before = sandbox.remote_head()
 
-    result = sandbox.tag_bump(TAG, "--key", "image.digest")
+    result = sandbox.tag_bump(TAG, "--key", "sidecar.image.tag")
 
     assert result.returncode == 2
-    assert "key image.digest not found" in result.stderr
+    assert "key sidecar not found" in result.stderr
     assert sandbox.remote_head() == before
 
 
