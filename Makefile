@@ -13,15 +13,22 @@ ENV ?= dev
 # here, in make itself, before any recipe (and so any shell) sees it.
 ENV_CHARACTERS := a b c d e f g h i j k l m n o p q r s t u v w x y z 0 1 2 3 4 5 6 7 8 9 -
 without_characters = $(if $(2),$(call without_characters,$(subst $(firstword $(2)),,$(1)),$(wordlist 2,99,$(2))),$(1))
-ifneq ($(call without_characters,$(ENV),$(ENV_CHARACTERS))$(word 2,$(ENV))$(if $(ENV),,empty),)
-$(error ENV='$(ENV)' is not an environment name: lower-case letters, digits and '-' only, e.g. ENV=dev)
+# $(value ...): the text as given, before make expands a $(...) inside it.
+ifneq ($(call without_characters,$(value ENV),$(ENV_CHARACTERS))$(word 2,$(value ENV))$(if $(value ENV),,empty),)
+$(error ENV='$(value ENV)' is not an environment name: lower-case letters, digits and '-' only, e.g. ENV=dev)
 endif
 # Another directory of environment files (default config/); used by tests and forks.
 CONFIG_DIR ?=
+# Paths and counts given on the command line reach recipes (and so a shell): they are checked
+# here too, characters a path needs only.
+PATH_CHARACTERS := $(ENV_CHARACTERS) A B C D E F G H I J K L M N O P Q R S T U V W X Y Z _ . /
+check_path = $(if $(call without_characters,$(2),$(PATH_CHARACTERS))$(word 2,$(2))$(filter / . ..,$(2)),$(error $(1)='$(2)' is not allowed: a path of letters, digits and _ . / - only, not / . or ..))
+$(call check_path,CONFIG_DIR,$(value CONFIG_DIR))
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 OUT ?= cdktf.out
+$(call check_path,OUT,$(value OUT))
 
 # The Node runtime pinned in package.json (jsii supports it; the machine's Node may be EOL)
 # comes first on PATH for the cdktf CLI and for the jsii runtime behind the Python app.
@@ -94,6 +101,11 @@ synth: setup
 # module and starts first (tests/conftest.py); the policy gate is a test
 # (tests/policy/test_shipped_gate.py) that another worker runs meanwhile.
 TEST_WORKERS ?= 2
+ifneq ($(call without_characters,$(value TEST_WORKERS),0 1 2 3 4 5 6 7 8 9)$(word 2,$(value TEST_WORKERS))$(if $(value TEST_WORKERS),,empty),)
+ifneq ($(value TEST_WORKERS),auto)
+$(error TEST_WORKERS='$(value TEST_WORKERS)' is not allowed: a number of workers, or auto)
+endif
+endif
 test:
 	@$(MAKE) --no-print-directory -j3 $(PY_STAMP) $(NODE_STAMP) $(POLICY_STAMP) $(PG_STAMP)
 	@$(MAKE) --no-print-directory lint

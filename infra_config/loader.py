@@ -79,7 +79,7 @@ def _display(path: Path) -> str:
         return str(path)
 
 
-MAX_LINE = 300
+MAX_LINE = 500
 """The longest error line: a value is shortened to fit, never printed whole."""
 MAX_VALUE = 80
 """The longest value (its repr) shown in an error line."""

@@ -25,6 +25,8 @@ from infra_constructs.subnet_plan import plan_subnets
 KubernetesName = Annotated[str, AfterValidator(rules.kubernetes_name)]
 ChartVersion = Annotated[str, AfterValidator(rules.chart_version)]
 ShortName = Annotated[str, AfterValidator(rules.short_name)]
+NamePart = Annotated[str, AfterValidator(rules.name_part)]
+LogRetentionDays = Annotated[int, AfterValidator(rules.log_retention_days)]
 S3Bucket = Annotated[str, AfterValidator(rules.s3_bucket)]
 DynamoDbTable = Annotated[str, AfterValidator(rules.dynamodb_table)]
 EcrRepository = Annotated[str, AfterValidator(rules.ecr_repository)]
@@ -110,8 +112,8 @@ class NetworkSettings(Strict):
         description="One NAT gateway for all AZs (cheaper, one AZ failure cuts egress) "
         "instead of one per AZ (the default).",
     )
-    flow_log_retention_days: int = Field(
-        default=90, ge=1, le=3653, description="Days VPC flow logs are kept (default 90)."
+    flow_log_retention_days: LogRetentionDays = Field(
+        default=90, description="Days VPC flow logs are kept (default 90; a CloudWatch period)."
     )
 
     @model_validator(mode="after")
@@ -175,8 +177,9 @@ class ClusterSettings(Strict):
         "resolved to its role) cluster admin through an access entry; with false, only "
         "admin_principal_arns administer the cluster.",
     )
-    log_retention_days: int = Field(
-        default=90, ge=1, le=3653, description="Days control-plane logs are kept (default 90)."
+    log_retention_days: LogRetentionDays = Field(
+        default=90,
+        description="Days control-plane logs are kept (default 90; a CloudWatch period).",
     )
     node_groups: list[NodeGroupSettings] = Field(min_length=1, description="Managed node groups.")
 
@@ -237,11 +240,19 @@ class GitOpsSettings(Strict):
     """The Git repository, branch and paths that Jenkins and Argo CD follow."""
 
     repo_url: GitUrl = Field(description="Git URL of this repository (https:// or ssh).")
-    branch: str = Field(default="main", description="Branch Argo CD tracks and Jenkins pushes to.")
-    chart_path: str = Field(default="helm/django-app", description="Path of the Django chart.")
-    jenkinsfile_path: str = Field(default="Jenkinsfile", description="Pipeline script path.")
-    bot_name: str = Field(default="Jenkins tag bump", description="Author of tag-bump commits.")
-    bot_email: str = Field(
+    branch: Annotated[str, AfterValidator(rules.git_branch)] = Field(
+        default="main", description="Branch Argo CD tracks and Jenkins pushes to."
+    )
+    chart_path: Annotated[str, AfterValidator(rules.repository_path)] = Field(
+        default="helm/django-app", description="Path of the Django chart."
+    )
+    jenkinsfile_path: Annotated[str, AfterValidator(rules.repository_path)] = Field(
+        default="Jenkinsfile", description="Pipeline script path."
+    )
+    bot_name: Annotated[str, AfterValidator(rules.person_name)] = Field(
+        default="Jenkins tag bump", description="Author of tag-bump commits."
+    )
+    bot_email: Annotated[str, AfterValidator(rules.email)] = Field(
         default="jenkins-bot@users.noreply.github.com",
         description="Author email of tag-bump commits.",
     )
@@ -595,8 +606,8 @@ class DatabaseSettings(Strict):
         default="sun:03:00-sun:04:00",
         description="Weekly maintenance window (minor upgrades), UTC; after the backup window.",
     )
-    log_retention_days: int = Field(
-        default=30, ge=1, le=3653, description="Days the PostgreSQL logs are kept."
+    log_retention_days: LogRetentionDays = Field(
+        default=30, description="Days the PostgreSQL logs are kept (a CloudWatch period)."
     )
     performance_insights_retention_days: Annotated[
         int, AfterValidator(rules.performance_insights_retention)
@@ -639,8 +650,12 @@ class ChartVersions(Strict):
 class EnvironmentConfig(Strict):
     """One environment: everything the stacks need, loaded from config/<environment>.yaml."""
 
-    project: ShortName = Field(description="Short project name, prefix of resource names.")
-    environment: ShortName = Field(description="Environment name; must match the file name.")
+    project: NamePart = Field(
+        description="Short project name (2-12 characters), prefix of resource names."
+    )
+    environment: NamePart = Field(
+        description="Environment name (2-12 characters); must match the file name."
+    )
     aws: AwsSettings
     tags: dict[str, str] = Field(
         default_factory=dict, description="Tags on every AWS resource (provider default_tags)."
@@ -660,13 +675,7 @@ class EnvironmentConfig(Strict):
     @field_validator("tags")
     @classmethod
     def _tags(cls, tags: dict[str, str]) -> dict[str, str]:
-        for key, value in tags.items():
-            if not 1 <= len(key) <= 128 or key.lower().startswith("aws:") or len(value) > 256:
-                raise ValueError(
-                    f"tag {key!r}: keys have 1-128 characters and do not start "
-                    "with 'aws:'; values have at most 256 characters"
-                )
-        return tags
+        return rules.aws_tags(tags)
 
     @model_validator(mode="after")
     def _production_database(self) -> EnvironmentConfig:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Callable, Sequence
+from functools import cache
 from typing import Any, Literal
 
 _KUBERNETES_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
@@ -58,7 +59,78 @@ chart_version = _matching(
 """An exact Helm chart version: a range would let a plan pick up an unreviewed chart."""
 
 short_name = _matching(_SHORT_NAME, "use 2-32 lowercase letters, digits and hyphens")
-"""Project, environment and node-group names: they prefix AWS names with tight limits."""
+"""Node-group names: EKS allows 63 characters, and they follow the cluster's name."""
+
+NAME_PART_LENGTH = 12
+_NAME_PART = re.compile(rf"^[a-z][a-z0-9-]{{0,{NAME_PART_LENGTH - 2}}}[a-z0-9]$")
+name_part = _matching(
+    _NAME_PART,
+    f"use 2-{NAME_PART_LENGTH} lowercase letters, digits and hyphens: "
+    "<project>-<environment> prefixes IAM role names, which AWS limits to 64 characters",
+)
+"""Project and environment names: `<project>-<environment>` is at most 25 characters, so
+that every name built on it stays within its AWS limit (tests/stacks/test_name_limits.py)."""
+
+LOG_RETENTION_DAYS = (
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
+    3288, 3653,
+)  # fmt: skip
+"""The retention periods CloudWatch Logs accepts (PutRetentionPolicy, `retentionInDays`)."""
+
+
+def log_retention_days(value: int) -> int:
+    if value not in LOG_RETENTION_DAYS:
+        raise ValueError(
+            f"CloudWatch Logs keeps logs for one of {', '.join(map(str, LOG_RETENTION_DAYS))} days"
+        )
+    return value
+
+
+MAX_TAGS = 40
+"""User tags on every resource: AWS allows 50 per resource; the stacks add their own (Name,
+kubernetes.io/...), so 40 leaves room."""
+_TAG_TEXT = re.compile(r"^[\w .:/=+\-@]*$")
+
+
+def aws_tags(tags: dict[str, str]) -> dict[str, str]:
+    """Tags as AWS takes them on every service: at most `MAX_TAGS`; keys 1-128 characters, not
+    starting with aws:; values at most 256; letters, digits, spaces and _ . : / = + - @ only."""
+    if len(tags) > MAX_TAGS:
+        raise ValueError(f"{len(tags)} tags: at most {MAX_TAGS} (AWS allows 50 per resource)")
+    for key, value in tags.items():
+        if (
+            not 1 <= len(key) <= 128
+            or key.lower().startswith("aws:")
+            or len(value) > 256
+            or not _TAG_TEXT.fullmatch(key)
+            or not _TAG_TEXT.fullmatch(value)
+        ):
+            raise ValueError(
+                f"tag {key[:60]!r}: keys have 1-128 characters and do not start with 'aws:'; "
+                "values at most 256; both only letters, digits, spaces and _ . : / = + - @"
+            )
+    return tags
+
+
+_GIT_BRANCH = re.compile(
+    r"^(?!-)(?!.*\.\.)(?!.*//)(?!.*@\{)(?!.*\.lock(/|$))(?!.*/\.)(?!\.)"
+    r"[A-Za-z0-9._/-]{1,200}(?<![/.])$"
+)
+git_branch = _matching(
+    _GIT_BRANCH,
+    "use a branch name git accepts: letters, digits, '.', '_', '-' and '/', no '..', '//', "
+    "'@{', leading '-' or '.', or trailing '/', '.' or '.lock'",
+)
+_REPO_PATH = re.compile(r"^(?!.*(^|/)\.\.?(/|$))[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$")
+repository_path = _matching(
+    _REPO_PATH,
+    "use a relative path inside the repository: names of letters, digits, '.', '_' and '-' "
+    "separated by '/', no '..'",
+)
+_EMAIL = re.compile(r"^[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,63}$")
+email = _matching(_EMAIL, "use an e-mail address such as bot@users.noreply.github.com")
+_PERSON_NAME = re.compile(r"^[^<>\x00-\x1f]{1,100}$")
+person_name = _matching(_PERSON_NAME, "use 1-100 characters without '<', '>' or control characters")
 
 s3_bucket = _matching(
     _S3_BUCKET,
@@ -71,7 +143,36 @@ dynamodb_table = _matching(
 ecr_repository = _matching(
     _ECR_REPOSITORY, "use lowercase letters, digits and . _ - / (ECR naming rules)"
 )
-aws_region = _matching(_AWS_REGION, "use an AWS region name such as eu-west-1")
+_aws_region_form = _matching(_AWS_REGION, "use an AWS region name such as eu-west-1")
+
+
+@cache
+def eks_regions() -> frozenset[str]:
+    """The regions where EKS runs, from the endpoint data of the pinned botocore (every
+    partition): the list AWS's own SDK ships, read offline."""
+    import botocore.session
+
+    session = botocore.session.get_session()
+    return frozenset(
+        region
+        for partition in session.get_available_partitions()
+        for region in session.get_available_regions("eks", partition_name=partition)
+    )
+
+
+def aws_region(value: str) -> str:
+    """A region name where EKS runs (`eks_regions`)."""
+    _aws_region_form(value)
+    if value not in eks_regions():
+        import botocore
+
+        raise ValueError(
+            f"not a region where EKS runs (botocore {botocore.__version__}'s endpoint data); "
+            "use one such as eu-west-1"
+        )
+    return value
+
+
 _git_url_form = _matching(_GIT_URL, "use an https:// or ssh Git URL")
 _URL_CREDENTIAL = re.compile(r"^(https|ssh)://[^/@\s]*:[^/@\s]*@")
 
@@ -103,28 +204,59 @@ dns_name = _matching(
 """Host names and hosted zone names: what Route 53, ACM and an Ingress rule all accept."""
 
 
-def vpc_cidr(value: str) -> str:
-    """An IPv4 network, host bits zero, with a prefix length a VPC may have."""
+def ipv4_network(value: str, example: str) -> ipaddress.IPv4Network:
+    """`value` as an IPv4 network written canonically, `a.b.c.d/n` with host bits zero: AWS
+    takes that form only (not a netmask such as /255.255.0.0, not a bare address)."""
     try:
         network = ipaddress.IPv4Network(value, strict=True)
-    except ValueError:
+    except (ValueError, TypeError):
         raise ValueError(
-            "use an IPv4 network in CIDR form with host bits zero, such as 10.10.0.0/16"
+            f"use an IPv4 network in CIDR form with host bits zero, such as {example}"
         ) from None
+    if str(network) != value:
+        raise ValueError(f"write it as {network} (prefix-length form, as AWS takes it)")
+    return network
+
+
+_NOT_FOR_A_VPC = {
+    "loopback": lambda network: network.is_loopback,
+    "link-local": lambda network: network.is_link_local,
+    "multicast": lambda network: network.is_multicast,
+    "reserved": lambda network: network.is_reserved,
+    "'this network' (0.0.0.0/8)": lambda network: network.subnet_of(
+        ipaddress.IPv4Network("0.0.0.0/8")
+    ),
+}
+"""Address ranges AWS refuses for a VPC (RFC 6890 special purposes)."""
+
+
+def vpc_cidr(value: str) -> str:
+    """An IPv4 network, written canonically, with a prefix length a VPC may have, outside the
+    ranges AWS refuses for a VPC."""
+    network = ipv4_network(value, "10.10.0.0/16")
     low, high = VPC_PREFIX_LENGTHS
     if not low <= network.prefixlen <= high:
         raise ValueError(f"use a prefix length between /{low} and /{high} (AWS VPC limits)")
+    for kind, applies in _NOT_FOR_A_VPC.items():
+        if applies(network):
+            raise ValueError(f"a {kind} range cannot be a VPC; use 10.0.0.0/8 space")
     return value
+
+
+PRODUCTION_MAX_ADDRESSES = 2**24
+"""The most addresses production's source ranges may cover together (a /8): a list of ranges
+that adds up to the internet (0.0.0.0/1 and 128.0.0.0/1) is as open as 0.0.0.0/0."""
+
+
+def _covered(networks: Sequence[ipaddress.IPv4Network]) -> int:
+    return sum(network.num_addresses for network in ipaddress.collapse_addresses(networks))
 
 
 def endpoint_cidrs(values: Sequence[str], *, environment: str | None = None) -> Sequence[str]:
     """CIDRs allowed to reach a public API endpoint: IPv4 networks; `0.0.0.0/0` alone or not
     at all, and never in a production `environment` (`PRODUCTION_ENVIRONMENTS`)."""
-    for value in values:
-        try:
-            network = ipaddress.IPv4Network(value, strict=True)
-        except ValueError:
-            raise ValueError(f"{value!r} is not an IPv4 CIDR such as 203.0.113.0/24") from None
+    networks = [_source_network(value) for value in values]
+    for value, network in zip(values, networks, strict=True):
         if network.prefixlen == 0 and environment in PRODUCTION_ENVIRONMENTS:
             raise ValueError(
                 f"{value!r} opens the {environment} API endpoint to the whole internet; list "
@@ -134,7 +266,29 @@ def endpoint_cidrs(values: Sequence[str], *, environment: str | None = None) -> 
             raise ValueError(
                 f"{value!r} makes the other CIDRs meaningless; list only the ranges you mean"
             )
+    _production_bound(networks, environment, "API endpoint")
     return values
+
+
+def _source_network(value: str) -> ipaddress.IPv4Network:
+    try:
+        network = ipaddress.IPv4Network(value, strict=True)
+    except (ValueError, TypeError):
+        raise ValueError(f"{value!r} is not an IPv4 CIDR such as 203.0.113.0/24") from None
+    if str(network) != value:
+        raise ValueError(f"{value!r}: write it as {network} (prefix-length form, as AWS takes it)")
+    return network
+
+
+def _production_bound(
+    networks: Sequence[ipaddress.IPv4Network], environment: str | None, what: str
+) -> None:
+    covered = _covered(networks)
+    if environment in PRODUCTION_ENVIRONMENTS and covered > PRODUCTION_MAX_ADDRESSES:
+        raise ValueError(
+            f"together these ranges cover {covered} addresses, more than a /8: that opens the "
+            f"{environment} {what} to much of the internet; list your egress ranges"
+        )
 
 
 GITHUB_HOOK_CIDRS = ("192.30.252.0/22", "185.199.108.0/22", "140.82.112.0/20", "143.55.64.0/20")
@@ -159,16 +313,14 @@ def source_cidrs(values: Sequence[str], *, environment: str | None = None) -> Se
     `environment`, at most 20 (one security group rule each, within the default quota of 60)."""
     if len(values) > 20:
         raise ValueError(f"{len(values)} CIDRs: list at most 20 (one security group rule each)")
-    for value in values:
-        try:
-            network = ipaddress.IPv4Network(value, strict=True)
-        except ValueError:
-            raise ValueError(f"{value!r} is not an IPv4 CIDR such as 203.0.113.0/24") from None
+    networks = [_source_network(value) for value in values]
+    for value, network in zip(values, networks, strict=True):
         if network.prefixlen == 0 and environment in PRODUCTION_ENVIRONMENTS:
             raise ValueError(
                 f"{value!r} opens the {environment} Jenkins and Argo CD UIs to the whole "
                 "internet; list your office or VPN egress ranges"
             )
+    _production_bound(networks, environment, "Jenkins and Argo CD UIs")
     return values
 
 

