@@ -226,3 +226,43 @@ capabilities:
 seccompProfile:
   type: RuntimeDefault
 {{- end }}
+
+{{/*
+A Kubernetes quantity (100m, 0.5, 256Mi, 1G) as a number of base units (cores or bytes).
+*/}}
+{{- define "django-app.quantity" -}}
+{{- $text := toString . -}}
+{{- $number := regexFind "^[0-9]+(\\.[0-9]+)?" $text -}}
+{{- $suffix := trimPrefix $number $text -}}
+{{- $factors := dict "" 1.0 "m" 0.001 "k" 1e3 "M" 1e6 "G" 1e9 "T" 1e12 "P" 1e15 "E" 1e18 "Ki" 1024.0 "Mi" 1048576.0 "Gi" 1073741824.0 "Ti" 1099511627776.0 "Pi" 1125899906842624.0 "Ei" 1152921504606846976.0 -}}
+{{- mulf (float64 $number) (get $factors $suffix) -}}
+{{- end }}
+
+{{/*
+Requests at most the limits, for every resource that has both. Call with (dict "name" <values path>
+"resources" <requests and limits>).
+*/}}
+{{- define "django-app.validateResources" -}}
+{{- $limits := .resources.limits | default dict }}
+{{- range $resource, $request := .resources.requests }}
+{{- $limit := get $limits $resource }}
+{{- if and $limit (gt (include "django-app.quantity" $request | float64) (include "django-app.quantity" $limit | float64)) }}
+{{- fail (printf "%s.requests.%s (%v) is above %s.limits.%s (%v): Kubernetes refuses such a pod; raise the limit or lower the request" $.name $resource $request $.name $resource $limit) }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/*
+Rules across values that the schema cannot state, each failing with what to change.
+*/}}
+{{- define "django-app.validate" -}}
+{{- if eq (toString .Values.image.tag) "latest" }}
+{{- fail "image.tag 'latest' is refused: deploy an immutable tag, the commit SHA the pipeline built" }}
+{{- end }}
+{{- if and .Values.autoscaling.enabled (gt (int .Values.autoscaling.minReplicas) (int .Values.autoscaling.maxReplicas)) }}
+{{- fail (printf "autoscaling.minReplicas (%v) is above autoscaling.maxReplicas (%v): the HPA would be refused; raise maxReplicas or lower minReplicas" .Values.autoscaling.minReplicas .Values.autoscaling.maxReplicas) }}
+{{- end }}
+{{- include "django-app.validateResources" (dict "name" "resources" "resources" .Values.resources) }}
+{{- include "django-app.validateResources" (dict "name" "migrations.resources" "resources" .Values.migrations.resources) }}
+{{- include "django-app.validateResources" (dict "name" "postgresql.resources" "resources" .Values.postgresql.resources) }}
+{{- end }}
