@@ -103,8 +103,9 @@ def read_yaml(path: Path) -> Any:
             f"not UTF-8 (byte {error.start}: {error.object[error.start : error.start + 1]!r}); "
             "save the file as UTF-8"
         ) from None
-    loader = BoundedLoader(text)
+    loader = None
     try:
+        loader = BoundedLoader(text)  # the reader refuses control characters at once
         return loader.get_single_data()
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
@@ -113,4 +114,5 @@ def read_yaml(path: Path) -> Any:
     except RecursionError:
         raise YamlRefused(f"nesting too deep to read; keep it within {MAX_DEPTH} levels") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()

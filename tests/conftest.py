@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 import pytest
+from hypothesis import settings
 
 from app_runtime import provider_loader
 from synth_helpers import REPO_ROOT, SynthResult, synthesize
@@ -16,6 +17,11 @@ os.environ["PATH"] = f"{REPO_ROOT / 'node_modules' / '.bin'}{os.pathsep}{os.envi
 os.environ["NODE_OPTIONS"] = "--no-deprecation"
 # Providers load lazily in the tests too, as in main.py: before any test module imports cdktf.
 provider_loader.install()
+
+# Property-based tests (hypothesis) explore new examples on every local run; CI draws the same
+# examples every time, so a submission's result does not depend on the draw.
+settings.register_profile("ci", derandomize=True, database=None)
+settings.load_profile("ci" if os.environ.get("CI") == "true" else "default")
 
 
 def pytest_collection_modifyitems(config, items):

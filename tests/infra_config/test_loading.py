@@ -99,3 +99,9 @@ def test_several_problems_are_one_line_counting_the_others(tmp_path):
 )
 def test_types_are_strict(tmp_path, path, value, expected):
     assert expected in error_line(tmp_path, shipped_text(**{path.replace(".", "__"): value}))
+
+
+def test_a_control_character_is_refused_in_one_line(tmp_path):
+    """Found by tests/infra_config/test_properties.py: PyYAML's reader refused a NUL byte
+    before the loader's own error handling started."""
+    assert "unacceptable character #x0000" in error_line(tmp_path, "\0" + shipped_text())
