@@ -88,7 +88,7 @@ synth: setup
 	rm -rf $(OUT).next
 	@# The CLI draws progress spinners; its output is shown only when synth fails.
 	@INFRA_CONFIG_DIR=$(CONFIG_DIR) INFRA_ENV=$(ENV) npx --no-install cdktf synth --output $(OUT).next \
-	  > $(OUT).log 2>&1 || { cat $(OUT).log; rm -f $(OUT).log; exit 1; }
+	  > $(OUT).log 2>&1 || { cat $(OUT).log; rm -rf $(OUT).log $(OUT).next; exit 1; }
 	@rm -f $(OUT).log
 	rm -rf $(OUT).previous
 	if [ -d $(OUT) ]; then mv $(OUT) $(OUT).previous; fi

@@ -138,11 +138,18 @@ class NetworkSettings(Strict):
         return self
 
 
+def _unique_instance_types(values: list[str]) -> list[str]:
+    rules.no_duplicates(values, "instance types")
+    return values
+
+
 class NodeGroupSettings(Strict):
     """One EKS managed node group."""
 
     name: ShortName = Field(description="Node group name, lowercase letters, digits and hyphens.")
-    instance_types: list[str] = Field(min_length=1, description="EC2 instance types.")
+    instance_types: Annotated[list[str], AfterValidator(_unique_instance_types)] = Field(
+        min_length=1, description="EC2 instance types."
+    )
     min_size: int = Field(ge=1, description="Fewest nodes (at least 1).")
     desired_size: int = Field(ge=1, description="Nodes at creation; the autoscaler owns it after.")
     max_size: int = Field(ge=1, description="Most nodes.")

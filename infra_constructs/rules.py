@@ -256,6 +256,7 @@ def endpoint_cidrs(values: Sequence[str], *, environment: str | None = None) -> 
     """CIDRs allowed to reach a public API endpoint: IPv4 networks; `0.0.0.0/0` alone or not
     at all, and never in a production `environment` (`PRODUCTION_ENVIRONMENTS`)."""
     networks = [_source_network(value) for value in values]
+    no_duplicates(values, "CIDRs")
     for value, network in zip(values, networks, strict=True):
         if network.prefixlen == 0 and environment in PRODUCTION_ENVIRONMENTS:
             raise ValueError(
@@ -314,6 +315,7 @@ def source_cidrs(values: Sequence[str], *, environment: str | None = None) -> Se
     if len(values) > 20:
         raise ValueError(f"{len(values)} CIDRs: list at most 20 (one security group rule each)")
     networks = [_source_network(value) for value in values]
+    no_duplicates(values, "CIDRs")
     for value, network in zip(values, networks, strict=True):
         if network.prefixlen == 0 and environment in PRODUCTION_ENVIRONMENTS:
             raise ValueError(
@@ -324,8 +326,18 @@ def source_cidrs(values: Sequence[str], *, environment: str | None = None) -> Se
     return values
 
 
+def no_duplicates(values: Sequence[str], what: str) -> None:
+    """Each of `values` once: each becomes its own resource (a construct id, an AWS object that
+    exists once), and a second one fails at apply time."""
+    seen: set[str] = set()
+    twice = sorted({value for value in values if value in seen or seen.add(value)})
+    if twice:
+        raise ValueError(f"{what} {twice} listed twice; list each once")
+
+
 def iam_principal_arns(values: Sequence[str]) -> Sequence[str]:
-    """IAM role or user ARNs (access entries take principals, not account roots)."""
+    """IAM role or user ARNs (access entries take principals, not account roots), each once."""
+    no_duplicates(values, "principals")
     for value in values:
         if not _IAM_PRINCIPAL_ARN.fullmatch(value):
             raise ValueError(
@@ -336,10 +348,11 @@ def iam_principal_arns(values: Sequence[str]) -> Sequence[str]:
 
 
 def pinned_plugins(values: Sequence[str]) -> Sequence[str]:
-    """Jenkins plugins as `name:version`, never `latest`."""
+    """Jenkins plugins as `name:version`, never `latest`, each plugin once."""
     for value in values:
         if not _PINNED_PLUGIN.fullmatch(value):
             raise ValueError(f"{value!r} is not pinned: write plugin-name:version")
+    no_duplicates([value.split(":")[0] for value in values], "plugins")
     return values
 
 

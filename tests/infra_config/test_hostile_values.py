@@ -57,6 +57,26 @@ def error_of(tmp_path, environment: str, **changes) -> str:
         ("dev", {"gitops__bot_email": "bot@"}, "use an e-mail address"),
         ("dev", {"gitops__bot_name": "Bot\nSigned-off-by: x"}, "without '<', '>' or control"),
         ("dev", {"ingress__app_host": "App.Example.com"}, "use a lower-case DNS name"),
+        (
+            "dev",
+            {"cluster__admin_principal_arns": ["arn:aws:iam::123456789012:role/a"] * 2},
+            "principals ['arn:aws:iam::123456789012:role/a'] listed twice",
+        ),
+        (
+            "dev",
+            {"cluster__endpoint_public_access_cidrs": ["203.0.113.0/24"] * 2},
+            "CIDRs ['203.0.113.0/24'] listed twice",
+        ),
+        (
+            "dev",
+            {"platform__jenkins__plugins": ["git:5.7.0", "git:5.8.0"]},
+            "plugins ['git'] listed twice",
+        ),
+        (
+            "dev",
+            {"cluster__node_groups__0__instance_types": ["t3.large", "t3.large"]},
+            "instance types ['t3.large'] listed twice",
+        ),
     ],
 )
 def test_a_value_its_consumer_would_refuse_is_one_line(tmp_path, environment, changes, expected):
