@@ -117,6 +117,14 @@ class Git:
             return str(error)
         return None
 
+    def committer_email(self, revision: str) -> str:
+        return self.run("log", "-1", "--format=%ce", revision).strip()
+
+    def changed_paths(self, revision: str) -> set[str]:
+        """The paths `revision` changes against its first parent."""
+        output = self.run("diff-tree", "--no-commit-id", "--name-only", "-r", "-z", revision)
+        return {path for path in output.split("\0") if path}
+
     def commit_message(self, revision: str) -> str:
         return self.run("log", "-1", "--format=%B", revision)
 

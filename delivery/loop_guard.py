@@ -1,19 +1,26 @@
 """Tell the pipeline whether HEAD needs a build, so the bot's own tag bumps do not loop.
 
-    python -m delivery.loop_guard [--repo-dir .] [--revision HEAD]
+    python -m delivery.loop_guard --bot-email jenkins-bot@example.com [--repo-dir .]
+        [--revision HEAD]
 
-Exit status 0: skip the build. HEAD is a tag-bump commit and every commit since the one
-    whose image it deploys is a tag bump too: the deployed image already has this code.
+A commit is the bot's tag bump when it carries the marker trailer AND its committer is the
+bot's identity (`--bot-email`): text alone proves nothing, anyone can copy a trailer. A
+`git revert` of such a bump (the rollback of a bad deploy) changes only what the bump changed,
+a values file: it is deploy-only too.
+
+Exit status 0: skip the build. HEAD is a tag bump or the revert of one, and every commit since
+    the one whose image it deploys is too: the deployed image already has this code.
 Exit status 1: build. HEAD is a human commit, or human commits landed between the built
     commit and the bump (the bump was pushed on top of them after losing a push race, and
     their own build may never run if the queued builds were merged).
 Exit status 2: the repository could not be read.
 """
 
-import argparse
+import re
 import sys
 from collections.abc import Sequence
 
+from delivery.cli import OneLineParser
 from delivery.commit_marker import is_bot_commit, source_commit
 from delivery.git import Git, GitError
 
@@ -22,11 +29,53 @@ EXIT_BUILD = 1
 EXIT_ERROR = 2
 
 
-def decide(git: Git, revision: str) -> tuple[int, str]:
+_REVERTS = re.compile(r"^This reverts commit ([0-9a-f]{40})\.?$", re.MULTILINE)
+
+
+def is_bump(git: Git, commit: str, bot_email: str) -> bool:
+    """The bot's own tag bump: the marker trailer, committed by the bot's identity."""
+    return is_bot_commit(git.commit_message(commit)) and (
+        git.committer_email(commit).lower() == bot_email.lower()
+    )
+
+
+def reverted_bump(git: Git, commit: str, bot_email: str) -> str | None:
+    """The bump `commit` reverts, when it is a `git revert` of one that changes nothing the
+    bump did not change; else None."""
+    match = _REVERTS.search(git.commit_message(commit))
+    if not match:
+        return None
+    try:
+        reverted = git.rev_parse(match.group(1))
+    except GitError:
+        return None
+    if not is_bump(git, reverted, bot_email):
+        return None
+    if not git.changed_paths(commit) <= git.changed_paths(reverted):
+        return None
+    return reverted
+
+
+def is_deploy_only(git: Git, commit: str, bot_email: str) -> bool:
+    return is_bump(git, commit, bot_email) or reverted_bump(git, commit, bot_email) is not None
+
+
+def decide(git: Git, revision: str, bot_email: str) -> tuple[int, str]:
     """(exit status, one-line reason) for `revision`."""
     head = git.rev_parse(revision)
     message = git.commit_message(head)
-    if not is_bot_commit(message):
+    reverted = None if is_bump(git, head, bot_email) else reverted_bump(git, head, bot_email)
+    if reverted is not None:
+        return EXIT_SKIP, (
+            f"{head[:12]} reverts tag bump {reverted[:12]} and changes nothing else: "
+            "deploy-only, nothing to build"
+        )
+    if not is_bump(git, head, bot_email):
+        if is_bot_commit(message):
+            return EXIT_BUILD, (
+                f"{head[:12]} carries the tag-bump trailer but was not committed by "
+                f"{bot_email}: build"
+            )
         return EXIT_BUILD, f"{head[:12]} is not a tag bump: build"
 
     deployed = source_commit(message)
@@ -38,7 +87,7 @@ def decide(git: Git, revision: str) -> tuple[int, str]:
     human_commits = [
         commit
         for commit in git.commits_between(deployed, head)
-        if not is_bot_commit(git.commit_message(commit))
+        if not is_deploy_only(git, commit, bot_email)
     ]
     if human_commits:
         return EXIT_BUILD, (
@@ -49,14 +98,19 @@ def decide(git: Git, revision: str) -> tuple[int, str]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="python -m delivery.loop_guard", description=__doc__.split("\n\n")[0]
     )
     parser.add_argument("--repo-dir", default=".", help="git work tree (default: .)")
     parser.add_argument("--revision", default="HEAD", help="commit to judge (default: HEAD)")
+    parser.add_argument(
+        "--bot-email",
+        required=True,
+        help="committer e-mail of the bot's tag bumps (the tag bump's --author-email)",
+    )
     arguments = parser.parse_args(argv)
     try:
-        status, reason = decide(Git(arguments.repo_dir), arguments.revision)
+        status, reason = decide(Git(arguments.repo_dir), arguments.revision, arguments.bot_email)
     except GitError as error:
         print(f"loop_guard: error: {error}", file=sys.stderr)
         return EXIT_ERROR

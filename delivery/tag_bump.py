@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from delivery.cli import OneLineParser
 from delivery.commit_marker import bump_commit_message
 from delivery.git import Git, GitError
 from delivery.values_file import ValuesFileError, current_scalar, set_scalar
@@ -190,9 +191,7 @@ def _bump_on_tip(git: Git, source_commit: str, request: BumpRequest) -> str:
 
 
 def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="python -m delivery.tag_bump", description=__doc__.split("\n\n")[0]
-    )
+    parser = OneLineParser(prog="python -m delivery.tag_bump", description=__doc__.split("\n\n")[0])
     parser.add_argument("--values-file", required=True, help="values file, relative to --repo-dir")
     parser.add_argument("--key", default="image.tag", help="dotted key to set (default: image.tag)")
     parser.add_argument("--tag", required=True, help="the new image tag")

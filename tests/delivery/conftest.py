@@ -140,7 +140,9 @@ class GitSandbox:
         )
 
     def loop_guard(self, clone, *extra_args):
-        return self.run_module("delivery.loop_guard", "--repo-dir", str(clone), *extra_args)
+        return self.run_module(
+            "delivery.loop_guard", "--repo-dir", str(clone), "--bot-email", BOT_EMAIL, *extra_args
+        )
 
 
 @pytest.fixture

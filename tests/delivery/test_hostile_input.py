@@ -112,6 +112,15 @@ def test_malformed_values_files_on_the_remote_are_one_line_and_leave_the_tree_cl
     ],
 )
 def test_loop_guard_reports_an_unreadable_repository_with_exit_2(sandbox, arguments, expected):
-    result = sandbox.run_module("delivery.loop_guard", *arguments)
+    result = sandbox.run_module(
+        "delivery.loop_guard", "--bot-email", "jenkins-bot@example.com", *arguments
+    )
     assert result.returncode == 2
     assert expected in one_error_line(result, "loop_guard")
+
+
+@pytest.mark.parametrize("module", ["delivery.tag_bump", "delivery.loop_guard"])
+def test_a_missing_option_is_one_line_and_exit_2(sandbox, module):
+    result = sandbox.run_module(module, "--repo-dir", str(sandbox.workspace))
+    assert result.returncode == 2
+    assert "the following arguments are required" in one_error_line(result, module.split(".")[1])

@@ -71,3 +71,82 @@ def test_unreadable_repository_is_an_error(sandbox):
 
     assert result.returncode == ERROR
     assert result.stderr.startswith("loop_guard: error: ")
+
+
+def revert_head(sandbox, clone):
+    """`git revert` of the remote tip, by the developer, pushed."""
+    checkout_remote_main(sandbox, clone)
+    sandbox.git("revert", "--no-edit", "HEAD", cwd=clone)
+    sandbox.git("push", "--quiet", "origin", "HEAD:main", cwd=clone)
+
+
+def test_a_revert_of_a_bot_bump_is_deploy_only(sandbox):
+    """The documented rollback: the developer reverts a bad bump; its pipeline must not
+    rebuild the bad code and bump a new tag over the revert."""
+    assert sandbox.tag_bump("0123abcd4567").returncode == 0
+    developer = sandbox.clone("developer")
+    revert_head(sandbox, developer)
+
+    result = sandbox.loop_guard(developer)
+
+    assert result.returncode == SKIP
+    assert "reverts tag bump" in result.stdout
+
+
+def test_a_bump_above_a_revert_of_a_bump_is_still_skipped(sandbox):
+    assert sandbox.tag_bump("0123abcd4567").returncode == 0
+    developer = sandbox.clone("developer")
+    revert_head(sandbox, developer)
+    assert sandbox.tag_bump("89abcdef0123").returncode == 0
+    checkout_remote_main(sandbox, developer)
+
+    assert sandbox.loop_guard(developer).returncode == SKIP
+
+
+def test_a_revert_that_also_changes_code_is_built(sandbox):
+    assert sandbox.tag_bump("0123abcd4567").returncode == 0
+    developer = sandbox.clone("developer")
+    checkout_remote_main(sandbox, developer)
+    sandbox.git("revert", "--no-commit", "HEAD", cwd=developer)
+    (developer / "app.py").write_text("print('sneaked in')\n")
+    sandbox.git("add", "app.py", cwd=developer)
+    sandbox.git("commit", "--quiet", "--no-edit", cwd=developer)
+
+    assert sandbox.loop_guard(developer).returncode == BUILD
+
+
+def test_a_revert_of_a_human_commit_is_built(sandbox):
+    developer = sandbox.clone("developer")
+    sandbox.commit(developer, {"app.py": "print('feature')\n"}, "Feature")
+    revert_head(sandbox, developer)
+
+    assert sandbox.loop_guard(developer).returncode == BUILD
+
+
+def test_a_human_commit_that_copies_the_bots_trailers_is_built(sandbox):
+    """The guard trusts the committer identity it was given, not the message text."""
+    head = sandbox.git("rev-parse", "HEAD", cwd=sandbox.workspace).strip()
+    message = (
+        "[ci-bump] Deploy image 0123abcd4567\n\nSet image.tag.\n\n"
+        f"Source-Commit: {head}\nBumped-By: jenkins-tag-bump"
+    )
+    sandbox.commit(sandbox.workspace, {"app.py": "print('unbuilt code')\n"}, message)
+
+    result = sandbox.loop_guard(sandbox.workspace)
+
+    assert result.returncode == BUILD
+    assert "was not committed by jenkins-bot@example.com" in result.stdout
+
+
+def test_a_bump_by_another_identity_than_configured_is_built(sandbox):
+    assert sandbox.tag_bump("0123abcd4567").returncode == 0
+
+    result = sandbox.run_module(
+        "delivery.loop_guard",
+        "--repo-dir",
+        str(sandbox.workspace),
+        "--bot-email",
+        "other-bot@example.com",
+    )
+
+    assert result.returncode == BUILD
