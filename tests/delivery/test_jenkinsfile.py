@@ -53,7 +53,31 @@ def test_loop_guard_is_the_first_stage_and_gates_every_other_stage():
     assert "returnStatus: true" in loop_guard_stage
     gated = JENKINSFILE[JENKINSFILE.index(f"stage('{stages[1]}')") :]
     assert re.search(r"when \{\s*environment name: 'IS_BOT_BUMP', value: 'false'\s*\}", gated)
-    assert stages[1:] == ["Build and deploy", "Test", "Build and push image", "Bump image tag"]
+    assert stages[1:] == [
+        "Build and deploy",
+        "Image in registry",
+        "Test",
+        "Build and push image",
+        "Bump image tag",
+    ]
+
+
+def test_a_commit_whose_image_exists_skips_test_and_build_but_is_bumped():
+    """Build Now after a failed bump: the IMMUTABLE tag would refuse a second push."""
+    check = JENKINSFILE[
+        JENKINSFILE.index("stage('Image in registry')") : JENKINSFILE.index("stage('Test')")
+    ]
+    assert "python -m delivery.image_exists" in check and "returnStatus: true" in check
+    assert '--tag "${SHORT_SHA}"' in check and '--repository "${ECR_REPOSITORY}"' in check
+    gated = r"when \{\s*environment name: 'IMAGE_BUILT', value: 'false'\s*\}"
+    for stage, gated_or_not in [
+        ("Test", True),
+        ("Build and push image", True),
+        ("Bump image tag", False),
+    ]:
+        start = JENKINSFILE.index(f"stage('{stage}')")
+        body = JENKINSFILE[start : start + 400]
+        assert bool(re.search(gated, body)) is gated_or_not, stage
 
 
 def test_agent_pod_uses_the_irsa_service_account_and_pinned_images():
