@@ -8,9 +8,7 @@ repository); without them these tests skip and say so.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
-from pathlib import Path
 
 import jsonschema
 import pytest
@@ -20,8 +18,7 @@ from infra_config import load_config
 from infra_config.secrets import platform_secrets
 from infra_constructs.load_balancer_controller_policy import load_balancer_controller_statements
 from synth_helpers import REPO_ROOT, SHIPPED_ENVIRONMENTS, helm_values, synthesize_variant
-
-UPSTREAM = Path(os.environ.get("UPSTREAM_CHART_DATA") or REPO_ROOT.parent / "shared" / "upstream")
+from upstream_helpers import crd_schema, upstream_file
 
 # (stack, helm release name) -> upstream values file: the chart versions are those pinned in
 # config. Releases of this repository's own charts (no repository) are checked by their schema.
@@ -53,16 +50,6 @@ def every_addon(tmp_path_factory):
         return cache[environment]
 
     return get
-
-
-def upstream_file(name: str) -> Path:
-    path = UPSTREAM / name
-    if not path.is_file():
-        pytest.skip(
-            f"upstream chart data {path} not found: set UPSTREAM_CHART_DATA to the "
-            "directory holding it (README, 'Upstream chart data')"
-        )
-    return path
 
 
 def undeclared_keys(ours: dict, upstream: dict, path: str = "") -> Iterator[str]:
@@ -118,31 +105,6 @@ def test_the_load_balancer_controllers_policy_follows_the_partition():
     assert text.count("arn:aws-cn:") == json.dumps(
         load_balancer_controller_statements("aws")
     ).count("arn:aws:")
-
-
-def crd_schema(file_name: str, version_name: str = "v1alpha1") -> dict:
-    crd = yaml.safe_load(upstream_file(file_name).read_text())
-    [version] = [v for v in crd["spec"]["versions"] if v["name"] == version_name]
-    return strict(version["schema"]["openAPIV3Schema"])
-
-
-def strict(schema: dict) -> dict:
-    """The schema with unknown fields refused wherever it lists properties: the API server would
-    silently prune a misspelt field, so the test must not let one through."""
-    schema = dict(schema)
-    if (
-        "properties" in schema
-        and "additionalProperties" not in schema
-        and not schema.get("x-kubernetes-preserve-unknown-fields")
-    ):
-        schema["additionalProperties"] = False
-    for key in ("properties", "patternProperties"):
-        if key in schema:
-            schema[key] = {name: strict(sub) for name, sub in schema[key].items()}
-    for key in ("items", "additionalProperties"):
-        if isinstance(schema.get(key), dict):
-            schema[key] = strict(schema[key])
-    return schema
 
 
 METADATA_KEYS = ("namespace", "additionalLabels", "additionalAnnotations", "finalizers")
