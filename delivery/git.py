@@ -28,6 +28,10 @@ class Git:
                 env={**self._env, **(env or {})},
                 capture_output=True,
                 text=True,
+                # File names and messages are bytes to git: one that is not UTF-8 must neither
+                # crash the tools nor be changed (surrogates round-trip to the same bytes).
+                encoding="utf-8",
+                errors="surrogateescape",
                 check=False,
             )
         except OSError as error:  # no such directory, or no git

@@ -4,15 +4,19 @@
         [--revision HEAD]
 
 A commit is the bot's tag bump when it carries the marker trailer AND its committer is the
-bot's identity (`--bot-email`): text alone proves nothing, anyone can copy a trailer. A
-`git revert` of such a bump (the rollback of a bad deploy) changes only what the bump changed,
-a values file: it is deploy-only too.
+bot's identity (`--bot-email`): a trailer copied into a human commit (by hand, or by a
+cherry-pick or squash) is not enough. This guards against accidents, not against a forger with
+push rights, who could set the committer too and would only skip a build (branch protection
+and commit signing are the controls for that). A `git revert` of such a bump (the rollback of a
+bad deploy) changes only what the bump changed, a values file: it is deploy-only too.
 
-Exit status 0: skip the build. HEAD is a tag bump or the revert of one, and every commit since
-    the one whose image it deploys is too: the deployed image already has this code.
+Exit status 0: skip the build. HEAD is a tag bump, and every commit since the one whose image
+    it deploys is a bump or a revert of one; or HEAD is a revert of a bump and every commit
+    since that bump is too: the deployed image already has this code.
 Exit status 1: build. HEAD is a human commit, or human commits landed between the built
-    commit and the bump (the bump was pushed on top of them after losing a push race, and
-    their own build may never run if the queued builds were merged).
+    commit and the bump, or between a reverted bump and its revert (the bump was pushed on top
+    of them after losing a push race, or both were pushed together: their own build may never
+    run if the queued builds were merged).
 Exit status 2: the repository could not be read.
 """
 
@@ -66,6 +70,16 @@ def decide(git: Git, revision: str, bot_email: str) -> tuple[int, str]:
     message = git.commit_message(head)
     reverted = None if is_bump(git, head, bot_email) else reverted_bump(git, head, bot_email)
     if reverted is not None:
+        unbuilt = [
+            commit
+            for commit in git.commits_between(reverted, head)
+            if commit != head and not is_deploy_only(git, commit, bot_email)
+        ]
+        if unbuilt:
+            return EXIT_BUILD, (
+                f"{head[:12]} reverts tag bump {reverted[:12]}, but {len(unbuilt)} commit(s) "
+                "since that bump were never built: build"
+            )
         return EXIT_SKIP, (
             f"{head[:12]} reverts tag bump {reverted[:12]} and changes nothing else: "
             "deploy-only, nothing to build"

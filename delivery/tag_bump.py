@@ -130,8 +130,9 @@ def bump(request: BumpRequest) -> str:
         raise BumpFailed(str(error)) from None
     try:
         return _bump_on_tip(git, source_commit, request)
-    except (InvalidInput, BumpFailed, GitError):
-        # Nothing half-done stays behind: back where it started, untracked files untouched.
+    except Exception:
+        # Nothing half-done stays behind, whatever failed: back where it started, untracked
+        # files untouched.
         try:
             git.restore(started_at)
         except GitError as error:

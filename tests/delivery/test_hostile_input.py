@@ -4,6 +4,8 @@ repository or untracked touched, and the work tree left as it was on every failu
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 TAG = "0123abcd4567"
@@ -124,3 +126,17 @@ def test_a_missing_option_is_one_line_and_exit_2(sandbox, module):
     result = sandbox.run_module(module, "--repo-dir", str(sandbox.workspace))
     assert result.returncode == 2
     assert "the following arguments are required" in one_error_line(result, module.split(".")[1])
+
+
+def test_a_file_name_that_is_not_utf8_is_still_one_line_and_never_replaced(sandbox):
+    name = os.fsdecode(b"notes-\xff.txt")
+    other = sandbox.clone("other")
+    sandbox.commit(other, {name: "from the remote\n"}, "Add a Latin-1 file name")
+    local = sandbox.workspace / name
+    local.write_text("my local data\n")
+
+    result = sandbox.tag_bump(TAG)
+
+    assert result.returncode == 2
+    assert "untracked or ignored here" in one_error_line(result)
+    assert local.read_text() == "my local data\n"

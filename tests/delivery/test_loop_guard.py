@@ -150,3 +150,21 @@ def test_a_bump_by_another_identity_than_configured_is_built(sandbox):
     )
 
     assert result.returncode == BUILD
+
+
+def test_a_revert_with_unbuilt_commits_since_the_bump_is_built(sandbox):
+    """A human commit and the revert pushed together (or their builds merged): the human
+    commit must not go unbuilt behind the revert."""
+    assert sandbox.tag_bump("0123abcd4567").returncode == 0
+    developer = sandbox.clone("developer")
+    sandbox.commit(developer, {"app.py": "print('fix')\n"}, "Fix")
+    revert_head_bump = sandbox.git(
+        "log", "-1", "--format=%H", "--author=jenkins", "origin/main", cwd=developer
+    )
+    sandbox.git("revert", "--no-edit", revert_head_bump.strip(), cwd=developer)
+    sandbox.git("push", "--quiet", "origin", "HEAD:main", cwd=developer)
+
+    result = sandbox.loop_guard(developer)
+
+    assert result.returncode == BUILD
+    assert "were never built" in result.stdout

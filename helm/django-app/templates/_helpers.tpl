@@ -231,11 +231,15 @@ seccompProfile:
 A Kubernetes quantity (100m, 0.5, 256Mi, 1G) as a number of base units (cores or bytes).
 */}}
 {{- define "django-app.quantity" -}}
-{{- $text := toString . -}}
-{{- $number := regexFind "^[0-9]+(\\.[0-9]+)?" $text -}}
-{{- $suffix := trimPrefix $number $text -}}
+{{- if kindIs "string" . -}}
+{{- $number := regexFind "^[0-9]+(\\.[0-9]+)?" . -}}
+{{- $suffix := trimPrefix $number . -}}
 {{- $factors := dict "" 1.0 "m" 0.001 "k" 1e3 "M" 1e6 "G" 1e9 "T" 1e12 "P" 1e15 "E" 1e18 "Ki" 1024.0 "Mi" 1048576.0 "Gi" 1073741824.0 "Ti" 1099511627776.0 "Pi" 1125899906842624.0 "Ei" 1152921504606846976.0 -}}
 {{- mulf (float64 $number) (get $factors $suffix) -}}
+{{- else -}}
+{{- /* A YAML number (Helm reads it as float64; toString would write 1e+09) is base units. */ -}}
+{{- float64 . -}}
+{{- end -}}
 {{- end }}
 
 {{/*
