@@ -110,6 +110,9 @@ class BumpRequest:
     author_name: str
     author_email: str
     max_attempts: int
+    source_at_tip: bool = False
+    """Source-Commit is the branch tip the commit is made on, not the checked-out commit: a
+    rollback deploys no new build, so nothing between the two is left unbuilt by it."""
 
 
 def bump(request: BumpRequest) -> str:
@@ -169,7 +172,9 @@ def _bump_on_tip(git: Git, source_commit: str, request: BumpRequest) -> str:
                 raise InvalidInput(f"{error} (on {remote}/{branch})") from None
             if not changed:
                 return f"{key} is already {tag} on {remote}/{branch}; nothing to commit"
-            message = bump_commit_message(values_file, key, tag, source_commit)
+            message = bump_commit_message(
+                values_file, key, tag, base if request.source_at_tip else source_commit
+            )
             commit = git.commit_file(
                 values_file, message, request.author_name, request.author_email
             )

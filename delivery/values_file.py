@@ -56,7 +56,12 @@ def _read(path: Path) -> str:
 def current_scalar(path: str | Path, dotted_key: str) -> str:
     """The value at `dotted_key` of the YAML file at `path`, as text."""
     path = Path(path)
-    return _find(_read(path), path, dotted_key)[1].value
+    return scalar_in_text(_read(path), path, dotted_key)
+
+
+def scalar_in_text(text: str, path: str | Path, dotted_key: str) -> str:
+    """The value at `dotted_key` of the YAML `text` (read from `path`), as text."""
+    return _find(text, Path(path), dotted_key)[1].value
 
 
 def _find(text: str, path: Path, dotted_key: str) -> tuple[ScalarNode, ScalarNode]:
