@@ -17,6 +17,7 @@ at all, or an argument is wrong.
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import sys
@@ -29,14 +30,24 @@ from dataclasses import dataclass
 from typing import Any
 
 from delivery.cli import OneLineParser
+from delivery.git import Git, GitError
 
 EXIT_HEALTHY, EXIT_FAILED, EXIT_ERROR = 0, 1, 2
 TOKEN_VARIABLE = "ARGOCD_AUTH_TOKEN"
 FAILED_PHASES = frozenset({"Failed", "Error"})
+ERROR_CONDITIONS = frozenset({"ComparisonError", "InvalidSpecError", "SyncError"})
+"""Application conditions that mean the revision cannot be deployed as it is."""
 
 
 class ApiError(Exception):
-    """The API answered with an error, or could not be reached; the message says which."""
+    """The API answered with an error, or could not be reached; the message says which.
+    `lasting`: an answer that another try will not change (refused token, no such
+    Application); anything else (a restart of Argo CD, a 502 of the load balancer) is tried
+    again until the timeout."""
+
+    def __init__(self, message: str, *, lasting: bool = False) -> None:
+        super().__init__(message)
+        self.lasting = lasting
 
 
 class RolloutFailed(Exception):
@@ -53,20 +64,30 @@ class Verdict:
     state: str
 
 
-def judge(application: dict[str, Any], revision: str) -> Verdict:
-    """Read one Application (the API's JSON) for `revision`."""
+def judge(application: dict[str, Any], reached: Callable[[str | None], bool]) -> Verdict:
+    """Read one Application (the API's JSON). `reached(revision)`: whether a revision Argo CD
+    reports is the awaited one or a later one (Argo CD follows the branch: a push after the
+    bump moves it on)."""
     status = application.get("status", {})
     sync = status.get("sync", {})
     health = status.get("health", {}).get("status", "Unknown")
     operation = status.get("operationState", {})
-    at_revision = sync.get("revision") == revision
+    at_revision = reached(sync.get("revision"))
+    errors = [c for c in status.get("conditions", []) if c.get("type") in ERROR_CONDITIONS]
     state = (
         f"{sync.get('status', 'Unknown')} at {str(sync.get('revision', '?'))[:12]}, {health}"
         + (f", last sync {operation['phase']}" if operation.get("phase") else "")
+        + "".join(f"; {c.get('type')}: {c.get('message', '')}" for c in errors)
     )
     synced_revision = operation.get("syncResult", {}).get("revision")
-    if operation.get("phase") in FAILED_PHASES and synced_revision == revision:
+    if operation.get("phase") in FAILED_PHASES and (
+        reached(synced_revision) or (not synced_revision and at_revision)
+    ):
         return Verdict(False, f"sync {operation['phase']}: {operation.get('message', '')}", state)
+    if at_revision and errors:
+        return Verdict(
+            False, "; ".join(f"{c['type']}: {c.get('message', '')}" for c in errors), state
+        )
     if at_revision and sync.get("status") == "Synced":
         if health == "Healthy" and operation.get("phase") in (None, "Succeeded"):
             return Verdict(True, None, state)
@@ -96,16 +117,22 @@ def fetch(server: str, token: str, application: str, refresh: bool) -> dict[str,
     request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
-            return json.load(response)
+            answer = json.load(response)
     except urllib.error.HTTPError as error:
-        raise ApiError(f"{url.split('?')[0]}: HTTP {error.code} {error.reason}") from None
-    except (urllib.error.URLError, OSError, ValueError) as error:
+        raise ApiError(
+            f"{url.split('?')[0]}: HTTP {error.code} {error.reason}",
+            lasting=error.code in (401, 403, 404),
+        ) from None
+    except (urllib.error.URLError, OSError, ValueError, http.client.HTTPException) as error:
         raise ApiError(f"{url.split('?')[0]}: {getattr(error, 'reason', error)}") from None
+    if not isinstance(answer, dict):
+        raise ApiError(f"{url.split('?')[0]}: the answer is not an Application")
+    return answer
 
 
 def wait(
     read: Callable[[bool], dict[str, Any]],
-    revision: str,
+    reached: Callable[[str | None], bool],
     timeout: float,
     interval: float,
     clock: Callable[[], float] = time.monotonic,
@@ -116,16 +143,46 @@ def wait(
     (raise `RolloutFailed` with the last state)."""
     deadline = clock() + timeout
     refresh = True
+    state = "no answer yet"
     while True:
-        verdict = judge(read(refresh), revision)
-        refresh = False
-        if verdict.done:
-            return verdict.state
-        if verdict.failure:
-            raise RolloutFailed(f"{verdict.failure} ({verdict.state})")
+        try:
+            verdict = judge(read(refresh), reached)
+        except ApiError as error:
+            if error.lasting or clock() >= deadline:
+                raise
+            state = f"the API did not answer: {error}"
+        else:
+            refresh = False
+            state = verdict.state
+            if verdict.done:
+                return verdict.state
+            if verdict.failure:
+                raise RolloutFailed(f"{verdict.failure} ({verdict.state})")
         if clock() >= deadline:
-            raise RolloutFailed(f"not Synced and Healthy after {timeout:.0f} s: {verdict.state}")
+            raise RolloutFailed(f"not Synced and Healthy after {timeout:.0f} s: {state}")
         sleep(interval)
+
+
+def descends_from(git: Git, revision: str) -> Callable[[str | None], bool]:
+    """Whether a revision is `revision` or a later commit of the branch (`git fetch`ed once
+    when the clone does not know it yet)."""
+    fetched = False
+
+    def reached(candidate: str | None) -> bool:
+        nonlocal fetched
+        if not candidate:
+            return False
+        if candidate == revision:
+            return True
+        if not fetched and not git.knows(candidate):
+            fetched = True
+            try:
+                git.run("fetch", "--quiet", "origin")
+            except GitError:
+                return False
+        return git.is_ancestor(revision, candidate)
+
+    return reached
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -137,6 +194,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--revision", required=True, help="the commit that must be deployed")
     parser.add_argument("--timeout", type=int, default=600, help="seconds (default 600)")
     parser.add_argument("--interval", type=int, default=5, help="seconds between reads")
+    parser.add_argument(
+        "--repo-dir",
+        default=".",
+        help="a clone of the branch: a later revision of it counts as reached (default: .)",
+    )
     arguments = parser.parse_args(argv)
     token = os.environ.get(TOKEN_VARIABLE, "")
     if not token:
@@ -148,7 +210,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         state = wait(
             lambda refresh: fetch(arguments.server, token, arguments.application, refresh),
-            arguments.revision,
+            descends_from(Git(arguments.repo_dir), arguments.revision),
             arguments.timeout,
             arguments.interval,
         )

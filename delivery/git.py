@@ -124,6 +124,17 @@ class Git:
     def committer_email(self, revision: str) -> str:
         return self.run("log", "-1", "--format=%ce", revision).strip()
 
+    def knows(self, revision: str) -> bool:
+        """Whether the clone has the commit `revision`."""
+        try:
+            self.rev_parse(revision)
+        except GitError:
+            return False
+        return True
+
+    def is_merge(self, revision: str) -> bool:
+        return len(self.run("rev-list", "--parents", "-n", "1", revision).split()) > 2
+
     def changed_paths(self, revision: str) -> set[str]:
         """The paths `revision` changes against its first parent."""
         output = self.run("diff-tree", "--no-commit-id", "--name-only", "-r", "-z", revision)

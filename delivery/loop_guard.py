@@ -47,7 +47,9 @@ def reverted_bump(git: Git, commit: str, bot_email: str) -> str | None:
     """The bump `commit` reverts, when it is a `git revert` of one that changes nothing the
     bump did not change; else None."""
     match = _REVERTS.search(git.commit_message(commit))
-    if not match:
+    if not match or git.is_merge(commit):
+        # A merge's own diff is not what it brings in: only a direct (or squash-merged)
+        # `git revert` counts.
         return None
     try:
         reverted = git.rev_parse(match.group(1))
@@ -70,10 +72,14 @@ def decide(git: Git, revision: str, bot_email: str) -> tuple[int, str]:
     message = git.commit_message(head)
     reverted = None if is_bump(git, head, bot_email) else reverted_bump(git, head, bot_email)
     if reverted is not None:
+        # From what the reverted bump deployed: commits under the bump that its own build
+        # never covered count too (the bump may have landed above them after a push race).
+        built = source_commit(git.commit_message(reverted))
+        start = built if built and git.is_ancestor(built, head) else reverted
         unbuilt = [
             commit
-            for commit in git.commits_between(reverted, head)
-            if commit != head and not is_deploy_only(git, commit, bot_email)
+            for commit in git.commits_between(start, head)
+            if commit not in (head, reverted) and not is_deploy_only(git, commit, bot_email)
         ]
         if unbuilt:
             return EXIT_BUILD, (

@@ -7,8 +7,10 @@
 The tag must be one that the values file held before on the remote branch (its history is
 read, newest first): an image that was built, pushed and deployed, so it is in the registry and
 its tag is immutable. The commit is the tag bump's, as the bot (author and committer), with the
-tag bump's trailers, its Source-Commit the branch's tip: the pipeline it starts builds nothing
-(the loop guard), and Argo CD syncs the older image.
+tag bump's trailers, its Source-Commit what the last bump on the branch deployed: the pipeline
+it starts builds nothing (the loop guard) unless human commits landed after that bump and were
+never built, and Argo CD syncs the older image. With `--repository`, a tag the registry's
+lifecycle rule has expired is refused too (it would end in ImagePullBackOff).
 
 Exit status as the tag bump's: 0 done (or already that tag), 1 git failed or the branch kept
 moving, 2 invalid input, including a tag the values file never held.
@@ -16,11 +18,14 @@ moving, 2 invalid input, including a tag the values file never held.
 
 from __future__ import annotations
 
+import dataclasses
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from delivery.cli import OneLineParser
+from delivery.commit_marker import is_bot_commit, source_commit
 from delivery.git import Git, GitError
+from delivery.image_exists import RegistryError, image_exists
 from delivery.tag_bump import (
     EXIT_FAILURE,
     EXIT_INVALID_INPUT,
@@ -55,14 +60,30 @@ def deployed_tags(git: Git, revision: str, values_file: str, key: str) -> list[s
     return tags
 
 
-def rollback(request: BumpRequest) -> str:
-    """Check that `request.tag` was deployed from the values file before, then bump to it."""
+def last_deployed_source(git: Git, tip: str, bot_email: str) -> str:
+    """What the last tag bump on `tip` (first-parent history) deployed, its Source-Commit; `tip`
+    itself when there is none. The rollback names it, so that human commits after it still
+    count as unbuilt for the loop guard, as they would without the rollback."""
+    for commit in git.run(
+        "log", "--first-parent", f"--max-count={MAX_HISTORY}", "--format=%H", tip
+    ).split():
+        message = git.commit_message(commit)
+        if is_bot_commit(message) and git.committer_email(commit).lower() == bot_email.lower():
+            source = source_commit(message)
+            return source if source and git.is_ancestor(source, tip) else commit
+    return tip
+
+
+def rollback(request: BumpRequest, in_registry: Callable[[str], bool] | None = None) -> str:
+    """Check that `request.tag` was deployed from the values file before (and, with
+    `in_registry`, that the registry still holds it), then bump to it."""
     validate_tag(request.tag)
     validate_request(request.values_file, request.key, request.author_name, request.author_email)
     git = Git(request.repo_dir)
     try:
         tip = git.fetch_branch(request.remote, request.branch)
         tags = deployed_tags(git, tip, request.values_file, request.key)
+        source = last_deployed_source(git, tip, request.author_email)
     except GitError as error:
         raise BumpFailed(str(error)) from None
     if request.tag not in tags:
@@ -72,7 +93,20 @@ def rollback(request: BumpRequest) -> str:
             f"{request.remote}/{request.branch}: roll back only to an image deployed before "
             f"(newest first: {known})"
         )
-    return bump(request)
+    if in_registry is not None and not in_registry(request.tag):
+        raise InvalidInput(
+            f"{request.tag!r} is no longer in the registry (its lifecycle rule expired it): "
+            "roll back to a newer one"
+        )
+    return bump(dataclasses.replace(request, source_commit=source))
+
+
+def in_registry(repository: str) -> Callable[[str], bool]:
+    """Whether ECR `repository` (this AWS environment's) holds a tag."""
+    import boto3
+
+    client = boto3.client("ecr")
+    return lambda tag: image_exists(client, repository, tag)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -84,7 +118,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--remote", default="origin")
     parser.add_argument("--branch", default="main")
     parser.add_argument("--author-name", required=True, help="name of the bot identity")
-    parser.add_argument("--author-email", required=True, help="email of the bot identity")
+    parser.add_argument(
+        "--author-email",
+        required=True,
+        help="email of the bot identity (gitops.bot_email: the loop guard trusts only it)",
+    )
+    parser.add_argument(
+        "--repository",
+        help="ECR repository: refuse a tag its lifecycle rule has expired (needs AWS access)",
+    )
     arguments = parser.parse_args(argv)
     try:
         report = rollback(
@@ -98,14 +140,17 @@ def main(argv: Sequence[str] | None = None) -> int:
                 author_name=arguments.author_name,
                 author_email=arguments.author_email,
                 max_attempts=3,
-                source_at_tip=True,
-            )
+            ),
+            in_registry(arguments.repository) if arguments.repository else None,
         )
     except InvalidInput as error:
         print(f"rollback: error: {error}", file=sys.stderr)
         return EXIT_INVALID_INPUT
-    except BumpFailed as error:
+    except (BumpFailed, RegistryError) as error:
         print(f"rollback: error: {error}", file=sys.stderr)
+        return EXIT_FAILURE
+    except Exception as error:  # anything unforeseen: still one line
+        print(f"rollback: error: {type(error).__name__}: {error}", file=sys.stderr)
         return EXIT_FAILURE
     print(f"rollback: {report}")
     return 0

@@ -110,9 +110,10 @@ class BumpRequest:
     author_name: str
     author_email: str
     max_attempts: int
-    source_at_tip: bool = False
-    """Source-Commit is the branch tip the commit is made on, not the checked-out commit: a
-    rollback deploys no new build, so nothing between the two is left unbuilt by it."""
+    source_commit: str | None = None
+    """The Source-Commit written (default: the checked-out commit, the one built). A rollback
+    builds nothing: it names what the last bump on the branch deployed, so commits that landed
+    after that bump still count as unbuilt for the loop guard."""
 
 
 def bump(request: BumpRequest) -> str:
@@ -163,7 +164,11 @@ def _bump_on_tip(git: Git, source_commit: str, request: BumpRequest) -> str:
                 )
             git.checkout_detached(base)
             path = Path(request.repo_dir) / values_file
-            if not path.resolve().is_relative_to(Path(request.repo_dir).resolve()):
+            try:
+                inside = path.resolve().is_relative_to(Path(request.repo_dir).resolve())
+            except (OSError, RuntimeError):  # a link loop
+                inside = False
+            if not inside:
                 raise InvalidInput(f"{values_file} leads outside the repository (a link?)")
             try:
                 _check_current_value(path, key)
@@ -173,7 +178,7 @@ def _bump_on_tip(git: Git, source_commit: str, request: BumpRequest) -> str:
             if not changed:
                 return f"{key} is already {tag} on {remote}/{branch}; nothing to commit"
             message = bump_commit_message(
-                values_file, key, tag, base if request.source_at_tip else source_commit
+                values_file, key, tag, request.source_commit or source_commit
             )
             commit = git.commit_file(
                 values_file, message, request.author_name, request.author_email
@@ -236,6 +241,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INVALID_INPUT
     except BumpFailed as error:
         print(f"tag_bump: error: {error}", file=sys.stderr)
+        return EXIT_FAILURE
+    except Exception as error:  # anything unforeseen: still one line, the tree put back
+        print(f"tag_bump: error: {type(error).__name__}: {error}", file=sys.stderr)
         return EXIT_FAILURE
     print(f"tag_bump: {report}")
     return 0

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import subprocess
 import sys
 import threading
@@ -144,6 +145,14 @@ def argo_cd(answers: list[dict]) -> Iterator[tuple[str, list[str]]]:
         server.server_close()
 
 
+@pytest.fixture(autouse=True)
+def clone(tmp_path, monkeypatch):
+    """An empty clone without a remote for --repo-dir: no revision but the awaited one counts,
+    and nothing is fetched."""
+    subprocess.run(["git", "init", "--quiet", str(tmp_path / "clone")], check=True)
+    monkeypatch.setenv("TEST_CLONE", str(tmp_path / "clone"))
+
+
 def run(url: str, *extra: str, token: str = TOKEN) -> subprocess.CompletedProcess:
     return subprocess.run(
         [
@@ -158,6 +167,8 @@ def run(url: str, *extra: str, token: str = TOKEN) -> subprocess.CompletedProces
             REVISION,
             "--interval",
             "1",
+            "--repo-dir",
+            os.environ["TEST_CLONE"],
             *extra,
         ],
         cwd=REPO_ROOT,
@@ -196,13 +207,22 @@ def test_a_failed_sync_of_the_revision_fails_with_its_message():
     )
 
 
+def exactly(revision):
+    return lambda candidate: candidate == revision
+
+
+def virtual_time():
+    """A clock and a sleep that only count: the timeout is a setting under test, not a wait."""
+    now = [0.0]
+    return now, (lambda: now[0]), (lambda seconds: now.__setitem__(0, now[0] + seconds))
+
+
 def test_out_of_sync_forever_times_out_with_the_last_state():
-    """A virtual clock: the timeout is a setting under test, not a wait."""
     now = [0.0]
     with pytest.raises(RolloutFailed, match="after 60 s: OutOfSync at 0b1c2d3e0b1c, Healthy"):
         wait(
             lambda refresh: OUT_OF_SYNC,
-            REVISION,
+            exactly(REVISION),
             timeout=60,
             interval=5,
             clock=lambda: now[0],
@@ -213,7 +233,57 @@ def test_out_of_sync_forever_times_out_with_the_last_state():
 
 def test_an_older_revision_healthy_is_not_done():
     older = application("Synced", OLDER, "Healthy")
-    assert judge(older, REVISION).done is False
+    assert judge(older, exactly(REVISION)).done is False
+
+
+def test_a_later_revision_of_the_branch_counts_as_reached():
+    """Someone pushed after the bump: Argo CD follows the branch to a descendant."""
+    newer = "9a8b7c6d" * 5
+    healthy_later = application(
+        "Synced", newer, "Healthy", **operation("Succeeded", newer, "successfully synced")
+    )
+    assert judge(healthy_later, lambda r: r in (REVISION, newer)).done is True
+    assert judge(healthy_later, exactly(REVISION)).done is False
+
+
+def test_a_comparison_error_at_the_revision_fails_at_once_with_its_message():
+    broken = application(
+        "Unknown",
+        REVISION,
+        "Healthy",
+        conditions=[
+            {
+                "type": "ComparisonError",
+                "message": "Failed to load target state: values.yaml: image.tag is required",
+            }
+        ],
+    )
+    jsonschema.validate(broken, crd_schema("argo-cd-10.1.1.crd-application.yaml"))
+    verdict = judge(broken, exactly(REVISION))
+    assert verdict.failure == (
+        "ComparisonError: Failed to load target state: values.yaml: image.tag is required"
+    )
+
+
+def test_a_passing_api_outage_is_waited_out_but_a_refused_token_is_not():
+    from delivery.argocd_wait import ApiError
+
+    answers = iter([ApiError("HTTP 502 Bad Gateway"), PROGRESSING, HEALTHY])
+
+    def read(refresh):
+        answer = next(answers)
+        if isinstance(answer, ApiError):
+            raise answer
+        return answer
+
+    now, clock, sleep = virtual_time()
+    assert "Healthy" in wait(read, exactly(REVISION), 60, 5, clock=clock, sleep=sleep)
+
+    def refused(refresh):
+        raise ApiError("HTTP 401 Unauthorized", lasting=True)
+
+    with pytest.raises(ApiError, match="401"):
+        wait(refused, exactly(REVISION), 60, 5, clock=clock, sleep=sleep)
 
 
 def test_a_refused_token_is_one_line_and_exit_2():

@@ -140,3 +140,19 @@ def test_a_file_name_that_is_not_utf8_is_still_one_line_and_never_replaced(sandb
     assert result.returncode == 2
     assert "untracked or ignored here" in one_error_line(result)
     assert local.read_text() == "my local data\n"
+
+
+def test_a_values_file_that_is_a_link_loop_is_one_line(sandbox):
+    other = sandbox.clone("other")
+    path = other / sandbox.values_path
+    path.unlink()
+    path.symlink_to(path.name)
+    sandbox.git("add", sandbox.values_path, cwd=other)
+    sandbox.git("commit", "--quiet", "-m", "A link loop", cwd=other)
+    sandbox.git("push", "--quiet", "origin", "HEAD:main", cwd=other)
+
+    result = sandbox.tag_bump(TAG)
+
+    assert result.returncode == 2
+    assert "leads outside the repository" in one_error_line(result)
+    assert status(sandbox) == ""

@@ -168,3 +168,21 @@ def test_a_revert_with_unbuilt_commits_since_the_bump_is_built(sandbox):
 
     assert result.returncode == BUILD
     assert "were never built" in result.stdout
+
+
+def test_a_merge_whose_message_names_a_reverted_bump_is_built(sandbox):
+    """A merge's own diff is not what it brings in: only a direct revert is deploy-only."""
+    assert sandbox.tag_bump("0123abcd4567").returncode == 0
+    developer = sandbox.clone("developer")
+    bump = sandbox.git("rev-parse", "HEAD", cwd=developer).strip()
+    sandbox.git("checkout", "--quiet", "-b", "feature", cwd=developer)
+    (developer / "app.py").write_text("print('feature')\n")
+    sandbox.git("add", "app.py", cwd=developer)
+    sandbox.git("commit", "--quiet", "-m", "Feature", cwd=developer)
+    sandbox.git("checkout", "--quiet", "main", cwd=developer)
+    sandbox.git(
+        "merge", "--no-ff", "--quiet", "-m", f"Merge\n\nThis reverts commit {bump}.", "feature",
+        cwd=developer,
+    )  # fmt: skip
+
+    assert sandbox.loop_guard(developer).returncode == BUILD

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-SKIP = 0
+import pytest
+
+SKIP, BUILD = 0, 1
 
 
 def rollback(sandbox, tag, *extra):
@@ -30,7 +32,8 @@ def test_rolls_back_to_an_earlier_tag_and_the_pipeline_builds_nothing(sandbox):
     assert sandbox.tag_bump("0123abcd4567").returncode == 0
     developer = sandbox.clone("developer")
     sandbox.commit(developer, {"app.py": "print('bad release')\n"}, "Bad release")
-    assert sandbox.tag_bump("89abcdef0123").returncode == 0
+    pipeline = sandbox.clone("pipeline")  # the bad release's own build
+    assert sandbox.tag_bump("89abcdef0123", clone=pipeline).returncode == 0
 
     result = rollback(sandbox, "0123abcd4567")
 
@@ -75,3 +78,49 @@ def test_a_stale_checkout_still_rolls_back_without_leaving_commits_unbuilt(sandb
     assert result.returncode == 0, result.stderr
     assert deployed(sandbox) == '  tag: "0123abcd4567"'
     assert sandbox.loop_guard(stale).returncode == SKIP
+
+
+def test_a_human_commit_built_before_the_rollback_is_not_built_again(sandbox):
+    """Its own bump is on the tip: the rollback names what that bump deployed."""
+    assert sandbox.tag_bump("0123abcd4567").returncode == 0
+    developer = sandbox.clone("developer")
+    sandbox.commit(developer, {"app.py": "print('built')\n"}, "Built change")
+    checkout = sandbox.clone("pipeline")  # the pipeline's clone at the human commit
+    assert sandbox.tag_bump("89abcdef0123", clone=checkout).returncode == 0
+
+    assert rollback(sandbox, "0123abcd4567").returncode == 0
+    assert sandbox.loop_guard(sandbox.workspace).returncode == SKIP
+
+
+def test_a_human_commit_never_built_before_the_rollback_is_built(sandbox):
+    """A rollback must not hide an unbuilt commit from the loop guard (as a revert does not)."""
+    assert sandbox.tag_bump("0123abcd4567").returncode == 0
+    assert sandbox.tag_bump("89abcdef0123").returncode == 0
+    developer = sandbox.clone("developer")
+    sandbox.commit(developer, {"app.py": "print('unbuilt fix')\n"}, "Unbuilt fix")
+
+    assert rollback(sandbox, "0123abcd4567").returncode == 0
+    assert sandbox.loop_guard(sandbox.workspace).returncode == BUILD
+
+
+def test_a_tag_the_registry_expired_is_refused(sandbox):
+    from delivery.rollback import rollback as roll_back
+    from delivery.tag_bump import BumpRequest, InvalidInput
+
+    assert sandbox.tag_bump("0123abcd4567").returncode == 0
+    assert sandbox.tag_bump("89abcdef0123").returncode == 0
+    request = BumpRequest(
+        repo_dir=sandbox.workspace,
+        values_file=sandbox.values_path,
+        key="image.tag",
+        tag="0123abcd4567",
+        remote="origin",
+        branch="main",
+        author_name="Jenkins tag bump",
+        author_email=sandbox.bot_email,
+        max_attempts=3,
+    )
+    before = sandbox.remote_head()
+    with pytest.raises(InvalidInput, match="is no longer in the registry"):
+        roll_back(request, in_registry=lambda tag: tag != "0123abcd4567")
+    assert sandbox.remote_head() == before
