@@ -25,14 +25,15 @@ from collections.abc import Callable, Sequence
 from delivery.cli import OneLineParser
 from delivery.commit_marker import is_bot_commit, source_commit
 from delivery.git import Git, GitError
-from delivery.image_exists import RegistryError, image_exists
+from delivery.image_exists import image_exists
 from delivery.tag_bump import (
-    EXIT_FAILURE,
-    EXIT_INVALID_INPUT,
     BumpFailed,
     BumpRequest,
     InvalidInput,
+    add_request_arguments,
     bump,
+    request_from,
+    run,
     validate_request,
     validate_tag,
 )
@@ -111,49 +112,19 @@ def in_registry(repository: str) -> Callable[[str], bool]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = OneLineParser(prog="python -m delivery.rollback", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--values-file", required=True, help="values file, relative to --repo-dir")
-    parser.add_argument("--key", default="image.tag", help="dotted key (default: image.tag)")
-    parser.add_argument("--to", required=True, help="the earlier image tag")
-    parser.add_argument("--repo-dir", default=".", help="git work tree (default: .)")
-    parser.add_argument("--remote", default="origin")
-    parser.add_argument("--branch", default="main")
-    parser.add_argument("--author-name", required=True, help="name of the bot identity")
-    parser.add_argument(
-        "--author-email",
-        required=True,
-        help="email of the bot identity (gitops.bot_email: the loop guard trusts only it)",
-    )
+    add_request_arguments(parser, tag_flag="--to", tag_help="the earlier image tag")
     parser.add_argument(
         "--repository",
         help="ECR repository: refuse a tag its lifecycle rule has expired (needs AWS access)",
     )
     arguments = parser.parse_args(argv)
-    try:
-        report = rollback(
-            BumpRequest(
-                repo_dir=arguments.repo_dir,
-                values_file=arguments.values_file,
-                key=arguments.key,
-                tag=arguments.to,
-                remote=arguments.remote,
-                branch=arguments.branch,
-                author_name=arguments.author_name,
-                author_email=arguments.author_email,
-                max_attempts=3,
-            ),
+    return run(
+        "rollback",
+        lambda: rollback(
+            request_from(arguments),
             in_registry(arguments.repository) if arguments.repository else None,
-        )
-    except InvalidInput as error:
-        print(f"rollback: error: {error}", file=sys.stderr)
-        return EXIT_INVALID_INPUT
-    except (BumpFailed, RegistryError) as error:
-        print(f"rollback: error: {error}", file=sys.stderr)
-        return EXIT_FAILURE
-    except Exception as error:  # anything unforeseen: still one line
-        print(f"rollback: error: {type(error).__name__}: {error}", file=sys.stderr)
-        return EXIT_FAILURE
-    print(f"rollback: {report}")
-    return 0
+        ),
+    )
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ failure the work tree is left where it started, untracked files untouched.
 import argparse
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -201,52 +201,65 @@ def _bump_on_tip(git: Git, source_commit: str, request: BumpRequest) -> str:
     raise BumpFailed(f"{remote}/{branch} kept moving: gave up after {attempts} attempts")
 
 
-def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = OneLineParser(prog="python -m delivery.tag_bump", description=__doc__.split("\n\n")[0])
+def add_request_arguments(parser: argparse.ArgumentParser, *, tag_flag: str, tag_help: str) -> None:
+    """The options of a `BumpRequest` (the tag bump's, and the rollback's with `--to`)."""
     parser.add_argument("--values-file", required=True, help="values file, relative to --repo-dir")
     parser.add_argument("--key", default="image.tag", help="dotted key to set (default: image.tag)")
-    parser.add_argument("--tag", required=True, help="the new image tag")
+    parser.add_argument(tag_flag, required=True, dest="tag", help=tag_help)
     parser.add_argument("--repo-dir", default=".", help="git work tree to commit in (default: .)")
     parser.add_argument("--remote", default="origin")
     parser.add_argument("--branch", default="main")
     parser.add_argument("--author-name", required=True, help="name of the bot identity")
-    parser.add_argument("--author-email", required=True, help="email of the bot identity")
+    parser.add_argument(
+        "--author-email",
+        required=True,
+        help="email of the bot identity (gitops.bot_email: the loop guard trusts only it)",
+    )
     parser.add_argument(
         "--max-attempts",
         type=int,
         default=3,
         help="pushes to try when the branch moves (default: 3)",
     )
-    return parser.parse_args(argv)
+
+
+def request_from(arguments: argparse.Namespace) -> BumpRequest:
+    return BumpRequest(
+        repo_dir=arguments.repo_dir,
+        values_file=arguments.values_file,
+        key=arguments.key,
+        tag=arguments.tag,
+        remote=arguments.remote,
+        branch=arguments.branch,
+        author_name=arguments.author_name,
+        author_email=arguments.author_email,
+        max_attempts=arguments.max_attempts,
+    )
+
+
+def run(tool: str, action: Callable[[], str]) -> int:
+    """`action`'s report on stdout and exit 0, or its error on one line with the exit status
+    documented above; an unforeseen error is one line too (the tree is put back by `bump`)."""
+    try:
+        report = action()
+    except InvalidInput as error:
+        print(f"{tool}: error: {error}", file=sys.stderr)
+        return EXIT_INVALID_INPUT
+    except BumpFailed as error:
+        print(f"{tool}: error: {error}", file=sys.stderr)
+        return EXIT_FAILURE
+    except Exception as error:
+        print(f"{tool}: error: {type(error).__name__}: {error}", file=sys.stderr)
+        return EXIT_FAILURE
+    print(f"{tool}: {report}")
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    arguments = parse_arguments(argv)
-    try:
-        report = bump(
-            BumpRequest(
-                repo_dir=arguments.repo_dir,
-                values_file=arguments.values_file,
-                key=arguments.key,
-                tag=arguments.tag,
-                remote=arguments.remote,
-                branch=arguments.branch,
-                author_name=arguments.author_name,
-                author_email=arguments.author_email,
-                max_attempts=arguments.max_attempts,
-            )
-        )
-    except InvalidInput as error:
-        print(f"tag_bump: error: {error}", file=sys.stderr)
-        return EXIT_INVALID_INPUT
-    except BumpFailed as error:
-        print(f"tag_bump: error: {error}", file=sys.stderr)
-        return EXIT_FAILURE
-    except Exception as error:  # anything unforeseen: still one line, the tree put back
-        print(f"tag_bump: error: {type(error).__name__}: {error}", file=sys.stderr)
-        return EXIT_FAILURE
-    print(f"tag_bump: {report}")
-    return 0
+    parser = OneLineParser(prog="python -m delivery.tag_bump", description=__doc__.split("\n\n")[0])
+    add_request_arguments(parser, tag_flag="--tag", tag_help="the new image tag")
+    arguments = parser.parse_args(argv)
+    return run("tag_bump", lambda: bump(request_from(arguments)))
 
 
 if __name__ == "__main__":
