@@ -27,14 +27,13 @@ from pathlib import Path
 from delivery.cli import OneLineParser
 from delivery.commit_marker import bump_commit_message
 from delivery.git import Git, GitError
+from delivery.identity import is_author_email, is_author_name
 from delivery.values_file import ValuesFileError, current_scalar, set_scalar
 
 TAG_PATTERN = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
 """An image tag (the OCI distribution spec's grammar), matched against the whole string."""
 REFUSED_TAGS = {"latest"}
 KEY_PART = re.compile(r"[A-Za-z0-9_-]{1,64}")
-AUTHOR_NAME = re.compile(r"[^<>\n\r\x00]{1,100}")
-AUTHOR_EMAIL = re.compile(r"[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9.-]{1,190}\.[A-Za-z]{2,63}")
 
 EXIT_FAILURE = 1
 EXIT_INVALID_INPUT = 2
@@ -78,12 +77,12 @@ def validate_request(values_file: str, key: str, author_name: str, author_email:
             f"--values-file {values_file[:120]!r} must be a path inside the repository, "
             "relative to --repo-dir, without '..'"
         )
-    if not AUTHOR_NAME.fullmatch(author_name) or not author_name.strip():
+    if not is_author_name(author_name):
         raise InvalidInput(
             f"--author-name {author_name[:80]!r} must be 1-100 characters, without <, > or "
             "line breaks"
         )
-    if not AUTHOR_EMAIL.fullmatch(author_email):
+    if not is_author_email(author_email):
         raise InvalidInput(f"--author-email {author_email[:80]!r} is not an e-mail address")
 
 

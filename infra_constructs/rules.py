@@ -16,6 +16,8 @@ from collections.abc import Callable, Sequence
 from functools import cache
 from typing import Any, Literal
 
+from delivery.identity import is_author_email, is_author_name
+
 _KUBERNETES_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 _CHART_VERSION = re.compile(r"^\d+\.\d+\.\d+$")
 _SHORT_NAME = re.compile(r"^[a-z][a-z0-9-]{0,30}[a-z0-9]$")
@@ -127,10 +129,21 @@ repository_path = _matching(
     "use a relative path inside the repository: names of letters, digits, '.', '_' and '-' "
     "separated by '/', no '..'",
 )
-_EMAIL = re.compile(r"^[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,63}$")
-email = _matching(_EMAIL, "use an e-mail address such as bot@users.noreply.github.com")
-_PERSON_NAME = re.compile(r"^[^<>\x00-\x1f]{1,100}$")
-person_name = _matching(_PERSON_NAME, "use 1-100 characters without '<', '>' or control characters")
+
+
+def email(value: str) -> str:
+    """The bot's e-mail, as the tag bump accepts it (`delivery.identity`)."""
+    if not is_author_email(value):
+        raise ValueError("use an e-mail address such as bot@users.noreply.github.com")
+    return value
+
+
+def person_name(value: str) -> str:
+    """The bot's name, as the tag bump accepts it (`delivery.identity`)."""
+    if not is_author_name(value):
+        raise ValueError("use 1-100 characters without '<', '>' or control characters")
+    return value
+
 
 s3_bucket = _matching(
     _S3_BUCKET,
