@@ -128,3 +128,10 @@ def _check_only_the_key_changed(
         raise ValuesFileError(
             f"{path}: editing {'.'.join(keys)} in place would change other values; edit it by hand"
         )
+
+
+def environment_values_file(chart_path: str, environment: str) -> str:
+    """The values file of `environment` in the chart at `chart_path` (relative to the
+    repository): `values-<environment>.yaml`, which the Argo CD Application layers over the
+    chart's `values.yaml` and in which the environment's image tag lives."""
+    return f"{chart_path.rstrip('/')}/values-{environment}.yaml"

@@ -10,30 +10,37 @@ from pathlib import Path
 
 import pytest
 
+from delivery.values_file import environment_values_file
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
-CHART_VALUES = REPO_ROOT / "helm" / "django-app" / "values.yaml"
-VALUES_PATH = "helm/django-app/values.yaml"
+CHART_PATH = "helm/django-app"
+VALUES_PATH = environment_values_file(CHART_PATH, "dev")
+"""Where the pipeline bumps dev's tag; prod's is `PROD_VALUES_PATH`, written by promotion."""
+PROD_VALUES_PATH = environment_values_file(CHART_PATH, "prod")
 
 BOT_NAME = "Jenkins tag bump"
 BOT_EMAIL = "jenkins-bot@example.com"
 HUMAN_EMAIL = "dev@example.com"
 
 
-def chart_values_before_first_build():
-    """The chart's values.yaml with image.tag empty, whatever tag the pipeline has written since."""
+def chart_values_before_first_build(path=VALUES_PATH):
+    """An environment's values file of the chart with image.tag empty, whatever tag the pipeline
+    or a promotion has written since."""
     text, replaced = re.subn(
-        r'(?m)^(  tag: )"[^"\n]*"$', r'\1""', CHART_VALUES.read_text(), count=1
+        r'(?m)^(  tag: )"[^"\n]*"$', r'\1""', (REPO_ROOT / path).read_text(), count=1
     )
-    assert replaced == 1, "values.yaml holds image.tag as a double-quoted string"
+    assert replaced == 1, f"{path} holds image.tag as a double-quoted string"
     return text
 
 
 class GitSandbox:
-    """A bare remote with a `main` branch holding the chart's values.yaml, and helpers around it."""
+    """A bare remote with a `main` branch holding the chart's values files of dev and prod
+    (tags empty), and helpers around it."""
 
     values_path = VALUES_PATH
     bot_email = BOT_EMAIL
     chart_values_text = chart_values_before_first_build()
+    prod_values_text = chart_values_before_first_build(PROD_VALUES_PATH)
 
     def __init__(self, root):
         self.root = root
@@ -56,7 +63,13 @@ class GitSandbox:
         self.git("init", "--quiet", "--bare", str(self.remote), cwd=root)
         seed = self.clone("seed")
         self.commit(
-            seed, {VALUES_PATH: self.chart_values_text, "README.md": "app\n"}, "Initial commit"
+            seed,
+            {
+                VALUES_PATH: self.chart_values_text,
+                PROD_VALUES_PATH: self.prod_values_text,
+                "README.md": "app\n",
+            },
+            "Initial commit",
         )
         self.workspace = self.clone("workspace")
 
