@@ -50,7 +50,7 @@ PY_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.package-lock.json
 PG_STAMP := $(VENV)/.postgresql
 
-.PHONY: setup synth test test-django policy clean snapshot-update bench rehearse lint fix docs deploy destroy
+.PHONY: setup synth test test-django policy clean snapshot-update bench rehearse lint fix docs deploy destroy promote rollback
 
 # The two installs run side by side (pip and npm each leave a core idle). Wheels are installed
 # without compiling their bytecode: the provider bindings hold thousands of modules, of which a
@@ -182,6 +182,19 @@ deploy destroy: export CONFIRM_BACKEND := $(CONFIRM_BACKEND)
 deploy destroy: export INFRA_CONFIG_DIR := $(CONFIG_DIR)
 deploy destroy: setup
 	@$(PY) -m deployment $@
+
+# Promotion and rollback (README "Delivery"), from a clone whose origin you may push to, with
+# the target environment's AWS credentials: `make promote FROM=dev TO=prod [MODE=pr]` writes
+# the image recorded healthy in FROM into TO's values file; `make rollback ENV=<env> TAG=<tag>`
+# sets ENV's to an image it ran before. Values reach the tool through the environment only.
+promote rollback: export FROM := $(FROM)
+promote rollback: export TO := $(TO)
+promote rollback: export MODE := $(MODE)
+promote rollback: export TAG := $(TAG)
+promote rollback: export DEPLOY_ENV = $(ENV)
+promote rollback: export INFRA_CONFIG_DIR := $(CONFIG_DIR)
+promote rollback: setup
+	@$(PY) -m deployment.promotion_commands $@
 
 # Synth speed: `python main.py` for ENV with lazy and with eager provider loading, 3 runs each:
 # median wall time, peak memory of the process tree, ratio (README, "Synth speed").

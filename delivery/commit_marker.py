@@ -7,27 +7,41 @@ A tag-bump commit ends with two git trailers:
 
 `Bumped-By` marks the commit as the bot's, so that the pipeline it triggers builds nothing
 (the loop guard); `Source-Commit` lets the loop guard notice human commits that landed
-between the built commit and the bump.
+between the built commit and the bump. A promotion's commit (`delivery.promote`) names the
+environment the image ran healthy in, `Promoted-From: dev`, between the two.
 """
 
 import re
+from collections.abc import Sequence
 
 SUBJECT_PREFIX = "[ci-bump]"
 BOT_TRAILER_KEY = "Bumped-By"
 BOT_TRAILER_VALUE = "jenkins-tag-bump"
 SOURCE_TRAILER_KEY = "Source-Commit"
+PROMOTED_FROM_TRAILER_KEY = "Promoted-From"
 
 _TRAILER_LINE = re.compile(r"^(?P<key>[A-Za-z0-9][A-Za-z0-9-]*):\s*(?P<value>.*?)\s*$")
 
 
-def bump_commit_message(values_file: str, key: str, tag: str, source_commit: str) -> str:
-    """The message of the commit that sets `key` in `values_file` to `tag`."""
+def bump_commit_message(
+    values_file: str,
+    key: str,
+    tag: str,
+    source_commit: str,
+    subject: str | None = None,
+    extra_trailers: Sequence[tuple[str, str]] = (),
+) -> str:
+    """The message of the commit that sets `key` in `values_file` to `tag`: its subject after
+    the prefix is `subject` (default "Deploy image <tag>"), and `extra_trailers` (e.g.
+    `Promoted-From: dev`) stand between `Source-Commit` and `Bumped-By`."""
+    extra = "".join(f"{name}: {value}\n" for name, value in extra_trailers)
     return (
-        f"{SUBJECT_PREFIX} Deploy image {tag}\n"
+        f"{SUBJECT_PREFIX} {subject or f'Deploy image {tag}'}\n"
         f"\n"
         f"Set {key} in {values_file} to {tag}.\n"
         f"\n"
         f"{SOURCE_TRAILER_KEY}: {source_commit}\n"
+        f"{extra}"
         f"{BOT_TRAILER_KEY}: {BOT_TRAILER_VALUE}\n"
     )
 

@@ -33,10 +33,28 @@ ENVIRONMENT_PATTERN = re.compile(r"[a-z][a-z0-9-]{0,31}")
 """An environment's name as the configuration allows it (lowercase letters, digits, '-')."""
 TAG_PATTERN = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
 """An image tag (the OCI distribution spec's grammar), as the tag bump accepts it."""
+MAX_TAG_LENGTH = 128
 
 
 class RecordError(Exception):
     """The record cannot be named, read or written; the message says why."""
+
+
+def kept_tag_pattern(environment: str) -> str:
+    """The ECR lifecycle pattern that matches every `kept_tag` of `environment`."""
+    return kept_tag(environment, "*")
+
+
+def kept_tag(environment: str, tag: str) -> str:
+    """The second tag of an image promoted to `environment`: `<environment>-<tag>`, which the
+    registry's lifecycle rule keeps apart (`infra_constructs.registry`)."""
+    kept = f"{environment}-{tag}"
+    if len(kept) > MAX_TAG_LENGTH:
+        raise RecordError(
+            f"{tag[:40]!r} is too long to be kept as {environment}-<tag> (at most "
+            f"{MAX_TAG_LENGTH} characters): use commit SHAs as tags"
+        )
+    return kept
 
 
 def marker_ref(environment: str, tag: str) -> str:
@@ -56,14 +74,15 @@ def marker_ref(environment: str, tag: str) -> str:
 
 
 def recorded_commit(git: Git, remote: str, environment: str, tag: str) -> str | None:
-    """The commit the record of `tag` in `environment` points at on `remote`, or None."""
+    """The commit the record of `tag` in `environment` points at on `remote`, or None. A
+    record made by hand as an annotated tag counts too: its commit, not the tag object."""
     ref = marker_ref(environment, tag)
-    output = git.run("ls-remote", "--tags", remote, ref)
+    output = git.run("ls-remote", "--tags", remote, ref, f"{ref}^{{}}")
+    objects = {}
     for line in output.splitlines():
-        commit, _, name = line.partition("\t")
-        if name == ref:
-            return commit
-    return None
+        object_name, _, name = line.partition("\t")
+        objects[name] = object_name
+    return objects.get(f"{ref}^{{}}") or objects.get(ref)  # the peeled commit first
 
 
 def record(git: Git, remote: str, environment: str, tag: str, commit: str) -> str:
@@ -73,10 +92,11 @@ def record(git: Git, remote: str, environment: str, tag: str, commit: str) -> st
     existing = recorded_commit(git, remote, environment, tag)
     if existing is not None:
         return f"{ref.removeprefix('refs/tags/')} is already recorded at {existing[:12]}"
-    # No local tag is made: the clone's tags are not touched, only the remote gets the ref.
+    # No local tag is made: the clone's tags are not touched, only the remote gets the ref
+    # (--no-follow-tags: with push.followTags set, the clone's annotated tags would go along).
     # Without --force a concurrent recorder's tag is never moved: the push is then rejected.
     try:
-        git.run("push", "--porcelain", remote, f"{commit}:{ref}")
+        git.run("push", "--porcelain", "--no-follow-tags", remote, f"{commit}:{ref}")
     except GitError:
         if recorded_commit(git, remote, environment, tag) is not None:
             return f"{ref.removeprefix('refs/tags/')} was recorded meanwhile"
@@ -112,7 +132,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     arguments = parser.parse_args(argv)
     git = Git(arguments.repo_dir)
     try:
-        commit = git.rev_parse(arguments.revision)
+        try:
+            commit = git.rev_parse(arguments.revision)
+        except GitError:
+            raise RecordError(
+                f"--revision {arguments.revision[:80]!r} is not a commit of {arguments.repo_dir}"
+            ) from None
         tag = deployed_tag(git, commit, arguments.values_file, arguments.key)
         report = record(git, arguments.remote, arguments.environment, tag, commit)
     except RecordError as error:

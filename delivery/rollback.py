@@ -1,6 +1,6 @@
 """Roll an environment back to an image it ran before: the tag bump, with the tag checked first.
 
-    python -m delivery.rollback --values-file helm/django-app/values.yaml --to 0123abcd4567 \\
+    python -m delivery.rollback --values-file helm/django-app/values-prod.yaml --to 0123abcd4567 \\
         --author-name "Jenkins tag bump" --author-email jenkins-bot@example.com \\
         [--key image.tag] [--repo-dir .] [--remote origin] [--branch main]
 
@@ -102,11 +102,12 @@ def rollback(request: BumpRequest, in_registry: Callable[[str], bool] | None = N
     return bump(dataclasses.replace(request, source_commit=source))
 
 
-def in_registry(repository: str) -> Callable[[str], bool]:
-    """Whether ECR `repository` (this AWS environment's) holds a tag."""
+def in_registry(repository: str, region: str | None = None) -> Callable[[str], bool]:
+    """Whether ECR `repository` (this AWS environment's, in `region` or AWS_REGION's) holds a
+    tag."""
     import boto3
 
-    client = boto3.client("ecr")
+    client = boto3.client("ecr", region_name=region)
     return lambda tag: image_exists(client, repository, tag)
 
 
@@ -117,12 +118,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--repository",
         help="ECR repository: refuse a tag its lifecycle rule has expired (needs AWS access)",
     )
+    parser.add_argument("--region", help="the repository's AWS region (default: AWS_REGION)")
     arguments = parser.parse_args(argv)
+    if arguments.region and not arguments.repository:
+        parser.error("--region applies only with --repository")
     return run(
         "rollback",
         lambda: rollback(
             request_from(arguments),
-            in_registry(arguments.repository) if arguments.repository else None,
+            in_registry(arguments.repository, arguments.region) if arguments.repository else None,
         ),
     )
 

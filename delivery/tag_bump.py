@@ -1,6 +1,6 @@
 """Write a new image tag into the Helm values file, commit it as the bot and push it.
 
-    python -m delivery.tag_bump --values-file helm/django-app/values.yaml --key image.tag \\
+    python -m delivery.tag_bump --values-file helm/django-app/values-dev.yaml --key image.tag \\
         --tag 0123abcd4567 --repo-dir . --remote origin --branch main \\
         --author-name "Jenkins tag bump" --author-email jenkins@example.com --max-attempts 3
 
@@ -8,7 +8,8 @@ Every attempt starts from the freshly fetched tip of the remote branch: the work
 moved there (detached HEAD), the value is edited, committed and pushed. When the push is
 rejected because someone else pushed in between, the next attempt redoes the edit on the new
 tip, so no rebase conflict can arise and no remote commit is lost. A tag that is already set
-leaves the branch untouched.
+leaves the branch untouched. (A promotion, `delivery.promote`, uses the same bump; in its
+pull-request mode the commit goes to a new branch instead, created once, never moved.)
 
 Exit status: 0 pushed or already set, 1 git failure or every attempt lost the race,
 2 invalid input (bad tag, key, author or path; a values file that git does not track or that is
@@ -113,16 +114,88 @@ class BumpRequest:
     """The Source-Commit written (default: the checked-out commit, the one built). A rollback
     builds nothing: it names what the last bump on the branch deployed, so commits that landed
     after that bump still count as unbuilt for the loop guard."""
+    subject: str | None = None
+    """The commit's subject after the `[ci-bump]` prefix (default: "Deploy image <tag>")."""
+    extra_trailers: tuple[tuple[str, str], ...] = ()
+    """Trailers written between Source-Commit and Bumped-By (a promotion's Promoted-From)."""
+    push_branch: str | None = None
+    """Pull-request mode: the commit is made on the fetched tip of `branch` but pushed to this
+    NEW branch, once (nobody else pushes to it, so there is no race to retry). A branch that
+    exists on the remote already is refused, and never moved."""
+
+
+@dataclass(frozen=True)
+class BumpResult:
+    """What `bump_result` did: its one-line report, and the commit pushed (None: the value was
+    set already, nothing committed) at which attempt."""
+
+    report: str
+    commit: str | None = None
+    attempt: int = 0
+
+
+_TRAILER_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,63}")
+
+
+def _validate_message_parts(request: BumpRequest) -> None:
+    if request.subject is not None and (
+        not request.subject.strip()
+        or len(request.subject) > 200
+        or any(char in request.subject for char in "\r\n")
+    ):
+        raise InvalidInput(
+            f"commit subject {request.subject[:80]!r} must be one line of 1-200 characters"
+        )
+    for name, value in request.extra_trailers:
+        if not _TRAILER_KEY.fullmatch(name) or not value.strip() or "\n" in value or "\r" in value:
+            raise InvalidInput(f"trailer {name[:64]!r}: {value[:80]!r} is not a one-line trailer")
+
+
+def branch_exists(git: Git, remote: str, branch: str) -> bool:
+    """Whether `remote` has the branch `branch` now."""
+    ref = f"refs/heads/{branch}"
+    output = git.run("ls-remote", "--heads", remote, ref)
+    return any(line.partition("\t")[2] == ref for line in output.splitlines())
+
+
+def check_new_branch(git: Git, remote: str, branch: str) -> None:
+    """Refuse a pull-request branch that `remote` has already (its pull request is open, or
+    was forgotten): it is never moved."""
+    if branch_exists(git, remote, branch):
+        raise InvalidInput(
+            f"branch {branch} exists on {remote} already: merge or close its pull request, "
+            "or delete the branch"
+        )
+
+
+def _validate_push_branch(git: Git, push_branch: str, branch: str) -> None:
+    try:
+        git.run("check-ref-format", f"refs/heads/{push_branch}")
+    except GitError:
+        raise InvalidInput(f"branch {push_branch[:140]!r} is not a valid git branch name") from None
+    if push_branch == branch:
+        raise InvalidInput(
+            f"branch {push_branch} is the branch the commit is made on: a pull request needs "
+            "a new branch"
+        )
 
 
 def bump(request: BumpRequest) -> str:
     """Set `key` to `tag` on `remote`/`branch`; return a one-line report of what happened."""
+    return bump_result(request).report
+
+
+def bump_result(request: BumpRequest) -> BumpResult:
+    """`bump`, telling also which commit it pushed (if any)."""
     validate_tag(request.tag)
     validate_request(request.values_file, request.key, request.author_name, request.author_email)
     if not 1 <= request.max_attempts <= 20:
         raise InvalidInput("--max-attempts must be from 1 to 20")
+    _validate_message_parts(request)
     git = Git(request.repo_dir)
     try:
+        if request.push_branch is not None:
+            _validate_push_branch(git, request.push_branch, request.branch)
         if git.has_tracked_changes():
             raise InvalidInput(
                 f"{request.repo_dir} has uncommitted changes; the bump would discard them"
@@ -143,10 +216,14 @@ def bump(request: BumpRequest) -> str:
         raise
 
 
-def _bump_on_tip(git: Git, source_commit: str, request: BumpRequest) -> str:
+def _bump_on_tip(git: Git, source_commit: str, request: BumpRequest) -> BumpResult:
     remote, branch, key, tag = request.remote, request.branch, request.key, request.tag
     values_file, attempts = request.values_file, request.max_attempts
+    if request.push_branch is not None:
+        attempts = 1  # a new branch: no one else pushes to it, there is no race to retry
     try:
+        if request.push_branch is not None:
+            check_new_branch(git, remote, request.push_branch)
         for attempt in range(1, attempts + 1):
             base = git.fetch_branch(remote, branch)
             if not git.is_tracked(base, values_file):
@@ -175,18 +252,27 @@ def _bump_on_tip(git: Git, source_commit: str, request: BumpRequest) -> str:
             except ValuesFileError as error:
                 raise InvalidInput(f"{error} (on {remote}/{branch})") from None
             if not changed:
-                return f"{key} is already {tag} on {remote}/{branch}; nothing to commit"
+                return BumpResult(f"{key} is already {tag} on {remote}/{branch}; nothing to commit")
             message = bump_commit_message(
-                values_file, key, tag, request.source_commit or source_commit
+                values_file,
+                key,
+                tag,
+                request.source_commit or source_commit,
+                subject=request.subject,
+                extra_trailers=request.extra_trailers,
             )
             commit = git.commit_file(
                 values_file, message, request.author_name, request.author_email
             )
+            if request.push_branch is not None:
+                return _push_new_branch(git, commit, base, request)
             rejection = git.push(remote, branch)
             if rejection is None:
-                return (
+                return BumpResult(
                     f"pushed {commit[:12]} to {remote}/{branch}: {key} = {tag} "
-                    f"(attempt {attempt}/{attempts})"
+                    f"(attempt {attempt}/{attempts})",
+                    commit,
+                    attempt,
                 )
             if git.fetch_branch(remote, branch) == base:
                 raise BumpFailed(f"push to {remote}/{branch} rejected: {rejection}")
@@ -198,6 +284,25 @@ def _bump_on_tip(git: Git, source_commit: str, request: BumpRequest) -> str:
     except GitError as error:
         raise BumpFailed(str(error)) from None
     raise BumpFailed(f"{remote}/{branch} kept moving: gave up after {attempts} attempts")
+
+
+def _push_new_branch(git: Git, commit: str, base: str, request: BumpRequest) -> BumpResult:
+    """Push HEAD (`commit`, made on `base`) to the new branch `request.push_branch`."""
+    remote, new_branch = request.remote, request.push_branch
+    ref = f"refs/heads/{new_branch}"
+    try:
+        # Create-only: the lease expects no such branch, so the push is refused if one appeared
+        # since the check (even one the commit would fast-forward); nothing is ever overwritten.
+        git.run("push", "--porcelain", f"--force-with-lease={ref}:", remote, f"HEAD:{ref}")
+    except GitError as error:
+        check_new_branch(git, remote, new_branch)
+        raise BumpFailed(f"push to {remote}/{new_branch} rejected: {error}") from None
+    return BumpResult(
+        f"pushed {commit[:12]} to the new branch {remote}/{new_branch} (on {remote}/"
+        f"{request.branch} at {base[:12]}): {request.key} = {request.tag}",
+        commit,
+        1,
+    )
 
 
 def add_request_arguments(parser: argparse.ArgumentParser, *, tag_flag: str, tag_help: str) -> None:

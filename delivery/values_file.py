@@ -130,8 +130,13 @@ def _check_only_the_key_changed(
         )
 
 
+def environment_values_name(environment: str) -> str:
+    """The name of `environment`'s values file in the chart: `values-<environment>.yaml`,
+    which the Argo CD Application layers over the chart's `values.yaml` and in which the
+    environment's image tag lives."""
+    return f"values-{environment}.yaml"
+
+
 def environment_values_file(chart_path: str, environment: str) -> str:
-    """The values file of `environment` in the chart at `chart_path` (relative to the
-    repository): `values-<environment>.yaml`, which the Argo CD Application layers over the
-    chart's `values.yaml` and in which the environment's image tag lives."""
-    return f"{chart_path.rstrip('/')}/values-{environment}.yaml"
+    """`environment`'s values file, relative to the repository, in the chart at `chart_path`."""
+    return f"{chart_path.rstrip('/')}/{environment_values_name(environment)}"

@@ -77,6 +77,7 @@ def _prerequisites(command: str, config, session, say: Callable[[str], None]) ->
     """Each check one line, `ok`, `create` (a random secret the deploy makes) or `missing`
     with the fix; `Refused` if any is missing. Returns the secrets to create."""
     from deployment import prerequisites
+    from infra_config.promotion import promotion_source
     from infra_config.secrets import platform_secrets
 
     missing = 0
@@ -96,12 +97,22 @@ def _prerequisites(command: str, config, session, say: Callable[[str], None]) ->
             missing += 1
             return False
 
-    credentials = attempt(lambda: prerequisites.aws_identity(session))
+    credentials = attempt(lambda: prerequisites.aws_identity(session, config.aws.account_id))
     attempt(prerequisites.aws_cli)
     attempt(prerequisites.terraform)
     if command == "destroy":
         attempt(prerequisites.kubectl)
     elif credentials:
+        promotion = promotion_source(config)
+        if promotion is not None and promotion.shares_registry:
+            attempt(
+                lambda: prerequisites.shared_repository(
+                    session,
+                    config.registry.repository_name,
+                    config.aws.region,
+                    promotion.source.environment,
+                )
+            )
         checked = set()
         for secret in platform_secrets(config):
             if secret.aws_name in checked:  # two Kubernetes Secrets from one AWS secret

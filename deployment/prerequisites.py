@@ -60,8 +60,9 @@ def _version(text: str) -> tuple[int, ...] | None:
     return tuple(int(part) for part in found.groups() if part is not None) if found else None
 
 
-def aws_identity(session) -> str:
-    """The caller the credentials resolve to (boto3 `session`, STS GetCallerIdentity)."""
+def aws_identity(session, expected_account: str | None = None) -> str:
+    """The caller the credentials resolve to (boto3 `session`, STS GetCallerIdentity), in
+    `expected_account` when the config pins one (`aws.account_id`)."""
     try:
         identity = session.client("sts").get_caller_identity()
     except NoCredentialsError:
@@ -76,7 +77,33 @@ def aws_identity(session) -> str:
         ) from None
     except BotoCoreError as error:
         raise PrerequisiteMissing(f"AWS credentials: {str(error)[:200]}") from None
+    if expected_account is not None and identity["Account"] != expected_account:
+        raise PrerequisiteMissing(
+            f"AWS credentials: {identity['Arn']} is in account {identity['Account']}, not "
+            f"aws.account_id {expected_account}: use that account's credentials (AWS_PROFILE), "
+            "or correct aws.account_id"
+        )
     return f"AWS credentials: {identity['Arn']} (account {identity['Account']})"
+
+
+def shared_repository(session, repository: str, region: str, source: str) -> str:
+    """The image repository that this environment shares with `source` exists: `source`'s
+    registry stack creates it (`infra_config.promotion`)."""
+    client = session.client("ecr", region_name=region)
+    try:
+        client.describe_repositories(repositoryNames=[repository])
+    except client.exceptions.RepositoryNotFoundException:
+        raise PrerequisiteMissing(
+            f"image repository {repository}: not in {region}; this environment shares it with "
+            f"{source}, whose registry stack creates it: make deploy ENV={source} first"
+        ) from None
+    except ClientError as error:
+        raise PrerequisiteMissing(
+            f"image repository {repository}: cannot be described "
+            f"({error.response['Error'].get('Code')}); the deploying identity needs "
+            "ecr:DescribeRepositories"
+        ) from None
+    return f"image repository {repository}: present (shared with {source})"
 
 
 def aws_cli(run: Runner = run_quietly, which: Callable[[str], str | None] = shutil.which) -> str:

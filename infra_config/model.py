@@ -31,6 +31,7 @@ S3Bucket = Annotated[str, AfterValidator(rules.s3_bucket)]
 DynamoDbTable = Annotated[str, AfterValidator(rules.dynamodb_table)]
 EcrRepository = Annotated[str, AfterValidator(rules.ecr_repository)]
 AwsRegion = Annotated[str, AfterValidator(rules.aws_region)]
+AwsAccountId = Annotated[str, AfterValidator(rules.aws_account_id)]
 GitUrl = Annotated[str, AfterValidator(rules.git_url)]
 VpcCidr = Annotated[str, AfterValidator(rules.vpc_cidr)]
 IamPrincipalArns = Annotated[list[str], AfterValidator(rules.iam_principal_arns)]
@@ -54,6 +55,13 @@ class AwsSettings(Strict):
     """Where the environment lives."""
 
     region: AwsRegion = Field(description="AWS region of every stack, for example eu-west-1.")
+    account_id: AwsAccountId | None = Field(
+        default=None,
+        description="The environment's AWS account ID (12 digits, quoted). Set: Terraform "
+        "refuses credentials of any other account (`allowed_account_ids`). Needed on both sides "
+        "of a promotion across accounts (README 'Network, registry and cluster'); null: "
+        "whatever account the credentials are for, the same for every environment.",
+    )
 
 
 class StateSettings(Strict):
@@ -262,6 +270,13 @@ class GitOpsSettings(Strict):
     bot_email: Annotated[str, AfterValidator(rules.email)] = Field(
         default="jenkins-bot@users.noreply.github.com",
         description="Author email of tag-bump commits.",
+    )
+    promoted_from: NamePart | None = Field(
+        default=None,
+        description="The environment whose healthy images this one runs. Set (prod: dev): "
+        "nothing is built here, the image tag changes only by promotion (`make promote "
+        "FROM=<it> TO=<this>`, or Build Now on this Jenkins), images reach this registry by "
+        "ECR replication or a shared repository. null: Jenkins builds every push to `branch`.",
     )
 
 
@@ -720,6 +735,29 @@ class EnvironmentConfig(Strict):
                     f"ingress hosts {outside} are not in dns.zone_name {zone!r}: use names "
                     f"ending in .{zone}, or another zone"
                 )
+        return self
+
+    @model_validator(mode="after")
+    def _promotion(self) -> EnvironmentConfig:
+        source = self.gitops.promoted_from
+        if source is None:
+            return self
+        if source == self.environment:
+            raise ValueError(
+                f"gitops.promoted_from: {source!r} is this environment: name the environment "
+                "whose images this one runs (e.g. dev), or null to build here"
+            )
+        if self.ingress.jenkins_webhook_host is not None:
+            raise ValueError(
+                f"ingress.jenkins_webhook_host: {self.environment} is promoted from {source} "
+                "and builds nothing on push: remove the webhook host (GitHub's webhook goes to "
+                f"{source}'s Jenkins)"
+            )
+        if self.platform.jenkins.scm_polling:
+            raise ValueError(
+                f"platform.jenkins.scm_polling: {self.environment} is promoted from {source} "
+                "and builds nothing on push: remove scm_polling"
+            )
         return self
 
     @model_validator(mode="after")

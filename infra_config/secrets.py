@@ -19,6 +19,7 @@ from pathlib import Path
 
 import yaml
 
+from delivery.values_file import environment_values_name
 from infra_config.model import DatabaseKind, EnvironmentConfig
 from infra_constructs.chart_values import deep_merge
 
@@ -108,8 +109,10 @@ class DatabaseUrl:
 def _chart_values(environment: str | None) -> dict:
     """The chart's `values.yaml`, with `values-<environment>.yaml` over it when there is one."""
     values = yaml.safe_load((APP_CHART_DIR / "values.yaml").read_text())
-    extra = APP_CHART_DIR / f"values-{environment}.yaml"
-    if environment is None or not extra.is_file():
+    if environment is None:
+        return values
+    extra = APP_CHART_DIR / environment_values_name(environment)
+    if not extra.is_file():
         return values
     return deep_merge(values, yaml.safe_load(extra.read_text()) or {})
 

@@ -8,8 +8,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cdktf import ITerraformDependable
+from cdktf_cdktf_provider_kubernetes.role_binding_v1 import (
+    RoleBindingV1,
+    RoleBindingV1Metadata,
+    RoleBindingV1RoleRef,
+    RoleBindingV1Subject,
+)
+from cdktf_cdktf_provider_kubernetes.role_v1 import RoleV1, RoleV1Metadata, RoleV1Rule
 from constructs import Construct
 
+from delivery.values_file import environment_values_name
 from infra_config.secrets import PlatformSecret
 from infra_constructs.addon import pod_security_namespace
 from infra_constructs.alb import ANNOTATION, AlbIngressProps, alb_annotations
@@ -22,6 +30,10 @@ ARGOCD_APPS_CHART = HelmChart(name="argocd-apps", repository="https://argoproj.g
 IN_CLUSTER = "https://kubernetes.default.svc"
 RESOURCES_FINALIZER = "resources-finalizer.argocd.argoproj.io"
 """Deleting the Application deletes what it deployed first (no orphans, no stuck namespace)."""
+WATCHER_VERBS = ("get", "patch")
+"""What a watcher may do to the Application: read its status, and set its refresh annotation
+(`argocd.argoproj.io/refresh`, which makes Argo CD compare with Git at once). Nothing else: a
+patch cannot sync by itself (automated sync does), and the AppProject still confines it."""
 
 
 @dataclass(frozen=True)
@@ -112,7 +124,10 @@ def application_spec(props: ApplicationProps) -> dict[str, Any]:
             "targetRevision": props.target_revision,
             "path": props.chart_path,
             "helm": {
-                "valueFiles": ["values.yaml", f"values-{props.environment}.yaml"],
+                "valueFiles": [
+                    "values.yaml",
+                    environment_values_name(props.environment),  # with its image tag
+                ],
                 **({"valuesObject": dict(props.values)} if props.values else {}),
                 "parameters": [{"name": "image.repository", "value": props.image_repository}],
             },
@@ -219,6 +234,9 @@ class ArgoCdApplicationProps:
     secrets: the Secrets the app reads, synced from AWS Secrets Manager into its namespace
         (default none; each must be for `destination_namespace`).
     secrets_refresh_minutes: how often they are read again (default 60).
+    watchers: service accounts, `(namespace, name)`, that may get the Application and ask for
+        a refresh (`WATCHER_VERBS`, a Role in Argo CD's namespace): the pipeline's build pods,
+        which wait for the deploy without any Argo CD token (default none).
     """
 
     version: str
@@ -227,6 +245,7 @@ class ArgoCdApplicationProps:
     construct_id: str = "application"
     secrets: tuple[PlatformSecret, ...] = ()
     secrets_refresh_minutes: int = 60
+    watchers: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
         for secret in self.secrets:
@@ -276,4 +295,39 @@ class ArgoCdApplication:
                 depends_on=(*self.props.depends_on, *waits_for),
             ),
         )
+        if self.props.watchers:
+            self._watchers(scope)
         return self.release
+
+    def _watchers(self, scope: Construct) -> None:
+        """The Role on the one Application, and its binding to every watcher."""
+        application = self.props.application
+        name = f"{application.name}-watcher"
+        metadata = {"name": name, "namespace": application.argocd_namespace}
+        RoleV1(
+            scope,
+            f"{application.name}-watcher-role",
+            metadata=RoleV1Metadata(**metadata),
+            rule=[
+                RoleV1Rule(
+                    api_groups=["argoproj.io"],
+                    resources=["applications"],
+                    resource_names=[application.name],
+                    verbs=list(WATCHER_VERBS),
+                )
+            ],
+            depends_on=list(self.props.depends_on),
+        )
+        RoleBindingV1(
+            scope,
+            f"{application.name}-watcher-binding",
+            metadata=RoleBindingV1Metadata(**metadata),
+            role_ref=RoleBindingV1RoleRef(
+                api_group="rbac.authorization.k8s.io", kind="Role", name=name
+            ),
+            subject=[
+                RoleBindingV1Subject(kind="ServiceAccount", name=account, namespace=namespace)
+                for namespace, account in self.props.watchers
+            ],
+            depends_on=list(self.props.depends_on),
+        )

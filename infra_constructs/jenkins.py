@@ -47,13 +47,22 @@ ECR_PUSH_ACTIONS = (
     "ecr:UploadLayerPart",
 )
 """What Kaniko needs to push an image and read and write its layer cache."""
+ECR_PROMOTE_ACTIONS = ("ecr:BatchGetImage", "ecr:DescribeImages", "ecr:PutImage")
+"""What promotion needs: whether the image arrived in this environment's registry, and its
+second, kept tag (`delivery.promote`). IMMUTABLE tags: an existing tag cannot be moved."""
 
 
 @dataclass(frozen=True)
 class JenkinsValuesProps:
     """What the Jenkins values need.
 
-    ecr_registry / ecr_repository / ecr_cache_repository: where Kaniko pushes.
+    ecr_registry / ecr_repository / ecr_cache_repository: where Kaniko pushes (no cache
+        repository: a promoted environment, which builds nothing).
+    environment / chart_path / values_file: the environment, its chart, and the values file
+        holding its image tag (the pipeline bumps or promotes it).
+    promoted_from: the environment this one promotes from (default none: it builds).
+    argocd_namespace / application / application_url: the Argo CD Application the pipeline
+        waits for, and its page in the Argo CD UI (named in the build description).
     repo_url / branch / jenkinsfile_path / job_name: the pipeline job.
     admin_secret: existing Secret with `jenkins-admin-user` and `jenkins-admin-password`.
     git_credentials_secret: existing Secret with `username` and `password` (a token).
@@ -71,7 +80,13 @@ class JenkinsValuesProps:
 
     ecr_registry: str
     ecr_repository: str
-    ecr_cache_repository: str
+    ecr_cache_repository: str | None
+    environment: str
+    chart_path: str
+    values_file: str
+    argocd_namespace: str
+    application: str
+    application_url: str
     repo_url: str
     branch: str
     jenkinsfile_path: str
@@ -90,8 +105,21 @@ class JenkinsValuesProps:
     webhook_alb: AlbIngressProps | None = None
     webhook_secret: str | None = None
     scm_poll_minutes: int | None = None
+    promoted_from: str | None = None
 
     def __post_init__(self) -> None:
+        if (self.promoted_from is None) == (self.ecr_cache_repository is None):
+            raise ValueError(
+                "JenkinsValuesProps: a building environment needs ecr_cache_repository; a "
+                f"promoted one (promoted_from {self.promoted_from!r}) builds nothing and has none"
+            )
+        if self.promoted_from is not None and (
+            self.webhook_host is not None or self.scm_poll_minutes is not None
+        ):
+            raise ValueError(
+                f"JenkinsValuesProps: promoted from {self.promoted_from!r}, the job is started "
+                "by hand only: no webhook_host, no scm_poll_minutes"
+            )
         if (self.host is None) != (self.alb is None):
             raise ValueError("JenkinsValuesProps: host and alb go together: set both or neither")
         if (
@@ -152,15 +180,7 @@ def jenkins_values(props: JenkinsValuesProps, *, agent_role_arn: str) -> dict[st
                             "envVars": {
                                 "env": [
                                     {"key": key, "value": value}
-                                    for key, value in {
-                                        "ECR_REGISTRY": props.ecr_registry,
-                                        "ECR_REPOSITORY": props.ecr_repository,
-                                        "ECR_CACHE_REPOSITORY": props.ecr_cache_repository,
-                                        "GIT_CREDENTIALS_ID": GIT_CREDENTIALS_ID,
-                                        "GIT_BOT_NAME": props.bot_name,
-                                        "GIT_BOT_EMAIL": props.bot_email,
-                                        "GITOPS_BRANCH": props.branch,
-                                    }.items()
+                                    for key, value in pipeline_environment(props).items()
                                 ],
                             }
                         }
@@ -238,17 +258,49 @@ def jenkins_values(props: JenkinsValuesProps, *, agent_role_arn: str) -> dict[st
     }
 
 
+def pipeline_environment(props: JenkinsValuesProps) -> dict[str, str]:
+    """The variables every build sees (JCasC global properties), which the Jenkinsfile's
+    header documents. A promoted environment has PROMOTED_FROM and no cache repository."""
+    variables = {
+        "ECR_REGISTRY": props.ecr_registry,
+        "ECR_REPOSITORY": props.ecr_repository,
+        "ECR_CACHE_REPOSITORY": props.ecr_cache_repository,
+        "GIT_CREDENTIALS_ID": GIT_CREDENTIALS_ID,
+        "GIT_BOT_NAME": props.bot_name,
+        "GIT_BOT_EMAIL": props.bot_email,
+        "GITOPS_BRANCH": props.branch,
+        "DEPLOY_ENVIRONMENT": props.environment,
+        "CHART_PATH": props.chart_path,
+        "VALUES_FILE": props.values_file,
+        "PROMOTED_FROM": props.promoted_from,
+        "ARGOCD_NAMESPACE": props.argocd_namespace,
+        "ARGOCD_APPLICATION": props.application,
+        "ARGOCD_APPLICATION_URL": props.application_url,
+    }
+    return {key: value for key, value in variables.items() if value is not None}
+
+
 def pipeline_job_dsl(props: JenkinsValuesProps) -> str:
-    """Job DSL of the pipeline job: Jenkinsfile from SCM, GitHub push trigger (and SCM polling
-    when `scm_poll_minutes` is set), runnable by hand."""
-    triggers = "githubPush()"
-    if props.scm_poll_minutes is not None:
-        triggers += f" ; pollSCM {{ scmpoll_spec('H/{props.scm_poll_minutes} * * * *') }}"
+    """Job DSL of the pipeline job: Jenkinsfile from SCM, runnable by hand. A building
+    environment's job also starts on GitHub's push webhook (and SCM polling when
+    `scm_poll_minutes` is set); a promoted environment's only by hand (Build Now promotes)."""
+    if props.promoted_from is None:
+        triggers = "githubPush()"
+        if props.scm_poll_minutes is not None:
+            triggers += f" ; pollSCM {{ scmpoll_spec('H/{props.scm_poll_minutes} * * * *') }}"
+        description = "Tests and builds the Django image, bumps its tag, waits for Argo CD."
+        trigger_lines = [f"  properties {{ pipelineTriggers {{ triggers {{ {triggers} }} }} }}"]
+    else:
+        description = (
+            f"Promotes the image that runs healthy in {props.promoted_from} to "
+            f"{props.environment}, then waits for Argo CD."
+        )
+        trigger_lines = []
     return "\n".join(
         [
             f"pipelineJob({_groovy(props.job_name)}) {{",
-            f"  description({_groovy('Tests and builds the Django image, then bumps its tag.')})",
-            f"  properties {{ pipelineTriggers {{ triggers {{ {triggers} }} }} }}",
+            f"  description({_groovy(description)})",
+            *trigger_lines,
             "  definition {",
             "    cpsScm {",
             "      scm {",
@@ -285,7 +337,11 @@ class JenkinsAddonProps:
     agent_role_name: IAM role of the build pods (required).
     oidc_issuer_url: the cluster's OIDC issuer, whose IAM provider the role trusts (required).
     push_repository_arns: ECR repositories the build pods may push to (required: the image and
-        its layer cache; `ecr:GetAuthorizationToken` cannot be scoped to a repository).
+        its layer cache; `ecr:GetAuthorizationToken` cannot be scoped to a repository; none in
+        a promoted environment).
+    promote_repository_arns: ECR repositories in which the build pods may only read images and
+        add a tag (default none; a promoted environment's image repository: the image must have
+        arrived, and gets its kept tag).
     values: everything the chart values need (required).
     secrets: the Secrets the controller mounts (admin login, Git token), synced from AWS
         Secrets Manager by External Secrets before the release (required).
@@ -302,6 +358,7 @@ class JenkinsAddonProps:
     values: JenkinsValuesProps
     secrets: tuple[PlatformSecret, ...]
     secrets_refresh_minutes: int = 60
+    promote_repository_arns: tuple[str, ...] = ()
     depends_on: Sequence[ITerraformDependable] = ()
 
     def __post_init__(self) -> None:
@@ -331,22 +388,7 @@ class JenkinsAddon:
             oidc_issuer_url=props.oidc_issuer_url,
             namespace=props.namespace,
             service_account=AGENT_SERVICE_ACCOUNT,
-            inline_policy=policy_json(
-                [
-                    {
-                        "Sid": "EcrLogin",
-                        "Effect": "Allow",
-                        "Action": "ecr:GetAuthorizationToken",
-                        "Resource": "*",
-                    },
-                    {
-                        "Sid": "PushToProjectRepositories",
-                        "Effect": "Allow",
-                        "Action": list(ECR_PUSH_ACTIONS),
-                        "Resource": list(props.push_repository_arns),
-                    },
-                ]
-            ),
+            inline_policy=policy_json(agent_statements(props)),
         )
         namespace = pod_security_namespace(scope, props.namespace, enforce="baseline")
         self.secrets_release = synced_secrets(
@@ -369,3 +411,34 @@ class JenkinsAddon:
             ),
         )
         return self.release
+
+
+def agent_statements(props: JenkinsAddonProps) -> list[dict[str, Any]]:
+    """The build pods' IAM statements: log in to and push to the project's repositories when
+    the environment builds; read the image repository when it is promoted."""
+    statements: list[dict[str, Any]] = []
+    if props.push_repository_arns:
+        statements += [
+            {
+                "Sid": "EcrLogin",
+                "Effect": "Allow",
+                "Action": "ecr:GetAuthorizationToken",
+                "Resource": "*",
+            },
+            {
+                "Sid": "PushToProjectRepositories",
+                "Effect": "Allow",
+                "Action": list(ECR_PUSH_ACTIONS),
+                "Resource": list(props.push_repository_arns),
+            },
+        ]
+    if props.promote_repository_arns:
+        statements.append(
+            {
+                "Sid": "KeepPromotedImages",
+                "Effect": "Allow",
+                "Action": list(ECR_PROMOTE_ACTIONS),
+                "Resource": list(props.promote_repository_arns),
+            }
+        )
+    return statements

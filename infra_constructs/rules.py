@@ -49,6 +49,11 @@ def _matching(pattern: re.Pattern[str], rule: str) -> Callable[[str], str]:
     return check
 
 
+aws_account_id = _matching(
+    re.compile(r"^[0-9]{12}$"),
+    'use the 12 digits of the AWS account ID, quoted as a string (e.g. "123456789012")',
+)
+
 kubernetes_name = _matching(
     _KUBERNETES_NAME,
     "use a Kubernetes name: lowercase letters, digits and '-', at most 63 characters",

@@ -40,7 +40,8 @@ DEPLOYED_IMAGE = {
     "repository": "123456789012.dkr.ecr.eu-west-1.amazonaws.com/djeks/django-app",
     "tag": "3f9c2e1",
 }
-"""What the Argo CD Application and the Jenkins tag bump supply: an ECR URI and a short SHA."""
+"""What the Argo CD Application and the environment's tag (bumped or promoted) supply: an ECR URI
+and a short SHA."""
 
 
 def user_values(values_set: str, overrides: dict | None = None) -> dict:
@@ -48,9 +49,12 @@ def user_values(values_set: str, overrides: dict | None = None) -> dict:
     values.yaml), layered as Helm layers `-f` files, then the Application's database values,
     then `overrides`."""
     files, database = VALUES_SETS[values_set]
-    values: dict = {"image": dict(DEPLOYED_IMAGE)}
+    values: dict = {}
     for file_name in files:
         values = deep_merge(values, yaml.safe_load((CHART_DIR / file_name).read_text()) or {})
+    # Over the files: the environment's file holds the tag the pipeline or a promotion wrote
+    # (empty in Git until the first build), the Application the repository.
+    values = deep_merge(values, {"image": dict(DEPLOYED_IMAGE)})
     if database is not None:
         values = deep_merge(values, app_database_values(database_kind(database)))
     return deep_merge(values, overrides or {})

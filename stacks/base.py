@@ -67,7 +67,12 @@ class EnvironmentStack(TerraformStack):
         self.config = config
         tags = default_tags(config)
         AwsProvider(
-            self, "aws", region=config.aws.region, default_tags=[AwsProviderDefaultTags(tags=tags)]
+            self,
+            "aws",
+            region=config.aws.region,
+            default_tags=[AwsProviderDefaultTags(tags=tags)],
+            # With aws.account_id, credentials of another account fail the plan, before any change.
+            allowed_account_ids=[config.aws.account_id] if config.aws.account_id else None,
         )
         if remote_state:
             S3Backend(

@@ -12,6 +12,7 @@ from cdktf_cdktf_provider_aws.data_aws_eks_cluster import DataAwsEksCluster
 from cdktf_cdktf_provider_aws.data_aws_route53_zone import DataAwsRoute53Zone
 from constructs import Construct
 
+from delivery.values_file import environment_values_file
 from infra_config import EnvironmentConfig
 from infra_config.secrets import (
     PlatformSecret,
@@ -32,8 +33,13 @@ from infra_constructs.argocd import (
 )
 from infra_constructs.certificate import IngressCertificate, IngressCertificateProps
 from infra_constructs.chart_values import deep_merge
+from infra_constructs.jenkins import (
+    AGENT_SERVICE_ACCOUNT,
+    JenkinsAddon,
+    JenkinsAddonProps,
+    JenkinsValuesProps,
+)
 from infra_constructs.jenkins import WEBHOOK_PATH as JENKINS_WEBHOOK_PATH
-from infra_constructs.jenkins import JenkinsAddon, JenkinsAddonProps, JenkinsValuesProps
 from infra_constructs.kubernetes_providers import KubernetesProviders, KubernetesProvidersProps
 from infra_constructs.load_balancer_controller import INGRESS_CLASS
 from infra_constructs.rds_ca import rds_root_certificates
@@ -103,9 +109,11 @@ class PlatformStack(EnvironmentStack):
             )
 
         webhook = ingress.jenkins_webhook_host
+        promoted_from = gitops.promoted_from
         polling = platform.jenkins.scm_polling
         if polling is None:
-            polling = webhook is None
+            polling = webhook is None and promoted_from is None
+        cache_name = cache_repository_name(registry.repository_name)
 
         jenkins = JenkinsAddon(
             props=JenkinsAddonProps(
@@ -113,11 +121,22 @@ class PlatformStack(EnvironmentStack):
                 namespace=platform.jenkins.namespace,
                 agent_role_name=f"{config.name_prefix}-jenkins-agent",
                 oidc_issuer_url=cluster.identity.get(0).oidc.get(0).issuer,
-                push_repository_arns=(repository.arn, cache_repository.arn),
+                # A promoted environment builds nothing: it reads whether an image arrived.
+                push_repository_arns=(repository.arn, cache_repository.arn)
+                if promoted_from is None
+                else (),
+                promote_repository_arns=(repository.arn,) if promoted_from else (),
                 values=JenkinsValuesProps(
                     ecr_registry=f"{account.account_id}.dkr.ecr.{config.aws.region}.amazonaws.com",
                     ecr_repository=registry.repository_name,
-                    ecr_cache_repository=cache_repository_name(registry.repository_name),
+                    ecr_cache_repository=cache_name if promoted_from is None else None,
+                    environment=config.environment,
+                    chart_path=gitops.chart_path,
+                    values_file=environment_values_file(gitops.chart_path, config.environment),
+                    promoted_from=promoted_from,
+                    argocd_namespace=platform.argocd.namespace,
+                    application=platform.app.name,
+                    application_url=application_url(config),
                     repo_url=gitops.repo_url,
                     branch=gitops.branch,
                     jenkinsfile_path=gitops.jenkinsfile_path,
@@ -188,6 +207,7 @@ class PlatformStack(EnvironmentStack):
                 construct_id="django-application",  # the id it was first deployed with
                 secrets=(*app_secrets(config), *self._database_secret(config)),
                 secrets_refresh_minutes=config.addons.external_secrets.refresh_interval_minutes,
+                watchers=((platform.jenkins.namespace, AGENT_SERVICE_ACCOUNT),),
             )
         ).deploy(self)
 
@@ -242,6 +262,15 @@ class PlatformStack(EnvironmentStack):
                 ca_bundle=rds_root_certificates(config.aws.region),
             ),
         )
+
+
+def application_url(config: EnvironmentConfig) -> str:
+    """The Application's page in the Argo CD UI: on `ingress.argocd_host`, else through
+    `kubectl -n <argocd> port-forward svc/argocd-server 8443:443` (the README's way in)."""
+    host = config.ingress.argocd_host or "localhost:8443"
+    return (
+        f"https://{host}/applications/{config.platform.argocd.namespace}/{config.platform.app.name}"
+    )
 
 
 def app_ingress_values(host: str, alb: AlbIngressProps) -> dict:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import functools
 import json
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,16 +72,20 @@ def synthesize(environment: str, outdir: Path) -> SynthResult:
     return synthesize_config(load_config(environment), outdir)
 
 
-def synthesize_variant(environment: str, outdir: Path, **changes) -> SynthResult:
+def variant_config(environment: str, **changes):
     """The shipped `environment` with `changes` ({dotted path with '__' for '.': value}, see
-    `set_path`) applied and validated as a config file would be, synthesized into `outdir`."""
+    `set_path`) applied and validated as a config file would be."""
     from infra_config import EnvironmentConfig
 
     data = shipped_config(environment)
     for path, value in changes.items():
         data = set_path(data, path.replace("__", "."), value)
-    config = EnvironmentConfig.model_validate(data, context={"environment": environment})
-    return synthesize_config(config, outdir)
+    return EnvironmentConfig.model_validate(data, context={"environment": environment})
+
+
+def synthesize_variant(environment: str, outdir: Path, **changes) -> SynthResult:
+    """`variant_config(environment, **changes)` synthesized into `outdir`."""
+    return synthesize_config(variant_config(environment, **changes), outdir)
 
 
 def synthesize_config(config, outdir: Path) -> SynthResult:
@@ -146,3 +151,30 @@ def helm_values(stack: dict, release_name: str) -> dict:
     [release] = [r for r in resources(stack, "helm_release") if r["name"] == release_name]
     [values] = release["values"]
     return yaml.safe_load(values)
+
+
+class ConfigDir:
+    """A copy of config/ in a temporary directory, which INFRA_CONFIG_DIR points at."""
+
+    def __init__(self, path, monkeypatch):
+        self.path = path
+        for source in (REPO_ROOT / "config").glob("*.yaml"):
+            shutil.copy(source, path / source.name)
+        monkeypatch.setenv("INFRA_CONFIG_DIR", str(path))
+
+    def edit(self, environment: str, **changes) -> None:
+        """Set `changes` ({'section__key': value}) in `<environment>.yaml`."""
+        file = self.path / f"{environment}.yaml"
+        data = yaml.safe_load(file.read_text())
+        for dotted, value in changes.items():
+            *parents, key = dotted.split("__")
+            node = data
+            for parent in parents:
+                node = node.setdefault(parent, {})
+            node[key] = value
+        file.write_text(yaml.safe_dump(data))
+
+    def load(self, environment: str):
+        from infra_config import load_config
+
+        return load_config(environment, self.path)

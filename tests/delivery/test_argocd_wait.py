@@ -5,20 +5,34 @@ included, with unknown fields refused, so none is invented."""
 
 from __future__ import annotations
 
+import argparse
 import copy
+import datetime
+import functools
+import ipaddress
 import json
 import os
+import ssl
 import subprocess
 import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import jsonschema
 import pytest
 
-from delivery.argocd_wait import RolloutFailed, judge, wait
+from delivery.argocd_wait import (
+    ConfigurationError,
+    Kubernetes,
+    RolloutFailed,
+    in_cluster_url,
+    judge,
+    kubernetes_api,
+    wait,
+)
 from synth_helpers import REPO_ROOT
 from upstream_helpers import crd_schema
 
@@ -101,16 +115,26 @@ SYNC_FAILED = application(
 FIXTURES = [OUT_OF_SYNC, PROGRESSING, HEALTHY, DEGRADED, SYNC_FAILED]
 
 
+@functools.cache
+def application_validator() -> jsonschema.protocols.Validator:
+    """A validator of the upstream Application CRD's schema, made strict (made once: the CRD
+    is large, and `jsonschema.validate` checks the schema itself at every call)."""
+    schema = crd_schema("argo-cd-10.1.1.crd-application.yaml")
+    validator = jsonschema.validators.validator_for(schema)
+    validator.check_schema(schema)
+    return validator(schema)
+
+
 @pytest.mark.parametrize("fixture", FIXTURES)
 def test_every_fixture_is_an_application_as_argo_cd_defines_it(fixture):
-    jsonschema.validate(fixture, crd_schema("argo-cd-10.1.1.crd-application.yaml"))
+    application_validator().validate(fixture)
 
 
 def test_the_crd_check_refuses_an_invented_field():
     invented = application("Synced", REVISION, "Healthy")
     invented["status"]["sync"]["state"] = "done"
     with pytest.raises(jsonschema.ValidationError, match="'state' was unexpected"):
-        jsonschema.validate(invented, crd_schema("argo-cd-10.1.1.crd-application.yaml"))
+        application_validator().validate(invented)
 
 
 @contextmanager
@@ -258,7 +282,7 @@ def test_a_comparison_error_at_the_revision_fails_at_once_with_its_message():
             }
         ],
     )
-    jsonschema.validate(broken, crd_schema("argo-cd-10.1.1.crd-application.yaml"))
+    application_validator().validate(broken)
     verdict = judge(broken, exactly(REVISION))
     assert verdict.failure == (
         "ComparisonError: Failed to load target state: values.yaml: image.tag is required"
@@ -299,3 +323,506 @@ def test_no_token_and_no_server_are_one_line_each():
     assert "ARGOCD_AUTH_TOKEN is not set" in run("http://127.0.0.1:9", token="").stderr
     unreachable = run("http://127.0.0.1:9", "--timeout", "5")
     assert unreachable.returncode == 2 and len(unreachable.stderr.splitlines()) == 1
+
+
+# --kubernetes: the Application object read from the Kubernetes API as a service account.
+
+APPLICATION_PATH = "/apis/argoproj.io/v1alpha1/namespaces/{namespace}/applications/django-app"
+REFRESHED = {"metadata": {"annotations": {"argocd.argoproj.io/refresh": "normal"}}}
+OBJECT_META = {
+    "type": "object",
+    "properties": {
+        "name": {"type": "string"},
+        "namespace": {"type": "string"},
+        "annotations": {"type": "object", "additionalProperties": {"type": "string"}},
+    },
+}
+"""What the API server checks of the patched metadata (the CRD leaves it to ObjectMeta)."""
+FORBIDDEN_PATCH = (
+    'applications.argoproj.io "django-app" is forbidden: User '
+    '"system:serviceaccount:jenkins:jenkins-agent" cannot patch resource "applications" in '
+    'API group "argoproj.io" in the namespace "argocd"'
+)
+
+
+def merge_patch(target, patch):
+    """RFC 7386, as the API server applies `application/merge-patch+json`."""
+    if not isinstance(patch, dict):
+        return copy.deepcopy(patch)
+    result = copy.deepcopy(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            result.pop(key, None)
+        else:
+            result[key] = merge_patch(result.get(key), value)
+    return result
+
+
+def status(code: int, reason: str, message: str) -> dict:
+    """The Status object the API server answers an error with."""
+    return {
+        "kind": "Status",
+        "apiVersion": "v1",
+        "metadata": {},
+        "status": "Failure",
+        "message": message,
+        "reason": reason,
+        "code": code,
+    }
+
+
+class KubernetesApi:
+    """What the fake API server saw: every request, the patches it applied, and the objects it
+    refused as invalid (none, if the tool patches as the CRD allows)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.requests: list[dict] = []
+        self.patches: list[dict] = []
+        self.invalid: list[str] = []
+
+    @property
+    def methods(self) -> list[str]:
+        return [request["method"] for request in self.requests]
+
+
+@contextmanager
+def kubernetes(
+    answers: list[dict],
+    token_file,
+    *,
+    namespace: str = "argocd",
+    refuse: dict | None = None,
+    rotate_after: int | None = None,
+    tls=None,
+) -> Iterator[KubernetesApi]:
+    """A server answering as the Kubernetes API does at the Application's path: GET with the
+    next of `answers` (the last one again once they run out), PATCH (merge patch) with the next
+    one patched, after validating the result against the CRD. The bearer token must be what
+    `token_file` holds at that moment (401 otherwise). `refuse`: {method: [status codes]}, the
+    next code answered instead, while any remain. `rotate_after`: after that many requests the
+    token file gets a new token, as the kubelet rotates a projected token. `tls`: an
+    ssl.SSLContext to serve https with."""
+    refuse = {method: list(codes) for method, codes in (refuse or {}).items()}
+    path = APPLICATION_PATH.format(namespace=namespace)
+    served = [0]
+
+    def document(index: int) -> dict:
+        answer = copy.deepcopy(answers[min(index, len(answers) - 1)])
+        answer["metadata"]["namespace"] = namespace
+        return answer
+
+    class Handler(BaseHTTPRequestHandler):
+        def answer(self, code: int, body: dict) -> None:
+            data = json.dumps(body).encode()
+            self.send_response(code)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def handle_any(self) -> dict | None:
+            """Check the request; answer an error (and return None) or return the request."""
+            length = int(self.headers.get("Content-Length") or 0)
+            request = {
+                "method": self.command,
+                "path": self.path,
+                "authorization": self.headers.get("Authorization"),
+                "content_type": self.headers.get("Content-Type"),
+                "body": self.rfile.read(length) if length else b"",
+            }
+            api.requests.append(request)
+            if rotate_after is not None and len(api.requests) == rotate_after:
+                fresh = token_file.with_name("token.new")
+                fresh.write_text("rotated-token\n")
+                os.replace(fresh, token_file)  # atomic, as the kubelet swaps it
+                expected = f"Bearer {TOKEN}"  # this request was sent before the rotation
+            else:
+                expected = f"Bearer {token_file.read_text().strip()}"
+            if request["authorization"] != expected:
+                self.answer(401, status(401, "Unauthorized", "Unauthorized"))
+                return None
+            if self.path != path:
+                self.answer(404, status(404, "NotFound", "the server could not find it"))
+                return None
+            if refuse.get(self.command):
+                code = refuse[self.command].pop(0)
+                reason = {403: "Forbidden", 404: "NotFound"}.get(code, "InternalError")
+                message = FORBIDDEN_PATCH if code == 403 else "etcdserver: request timed out"
+                self.answer(code, status(code, reason, message))
+                return None
+            return request
+
+        def do_GET(self) -> None:
+            if self.handle_any() is not None:
+                self.answer(200, document(served[0]))
+                served[0] += 1
+
+        def do_PATCH(self) -> None:
+            request = self.handle_any()
+            if request is None:
+                return
+            if request["content_type"] != "application/merge-patch+json":
+                self.answer(415, status(415, "UnsupportedMediaType", request["content_type"]))
+                return
+            patch = json.loads(request["body"])
+            patched = merge_patch(document(served[0]), patch)
+            try:
+                application_validator().validate(patched)
+                jsonschema.validate(patched["metadata"], OBJECT_META)
+            except jsonschema.ValidationError as error:
+                api.invalid.append(error.message)
+                self.answer(422, status(422, "Invalid", error.message))
+                return
+            api.patches.append(patch)
+            self.answer(200, patched)
+            served[0] += 1
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
+    scheme = "https" if tls is not None else "http"
+    api = KubernetesApi(f"{scheme}://127.0.0.1:{server.server_port}")
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield api
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def token_file(tmp_path):
+    path = tmp_path / "serviceaccount" / "token"
+    path.parent.mkdir()
+    path.write_text(TOKEN + "\n")
+    return path
+
+
+def argocd_wait(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "delivery.argocd_wait",
+            "--application",
+            "django-app",
+            "--revision",
+            REVISION,
+            "--interval",
+            "1",
+            "--repo-dir",
+            os.environ["TEST_CLONE"],
+            *args,
+        ],
+        cwd=REPO_ROOT,
+        env={"PATH": "/usr/bin:/bin", **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def in_pod(
+    api: KubernetesApi, token_file, *extra: str, env: dict | None = None
+) -> subprocess.CompletedProcess:
+    return argocd_wait(
+        "--kubernetes",
+        "--kubernetes-api",
+        api.url,
+        "--token-file",
+        str(token_file),
+        *extra,
+        env=env,
+    )
+
+
+def one_line(result: subprocess.CompletedProcess) -> str:
+    assert "Traceback" not in result.stderr, result.stderr
+    [line] = result.stderr.splitlines()
+    assert line.startswith("argocd_wait: error: ")
+    return line
+
+
+def test_kubernetes_patches_the_refresh_annotation_once_then_reads_until_healthy(token_file):
+    """Plain http (to a loopback address only) never goes through a proxy: it would see the
+    token."""
+    dead_proxy = {"http_proxy": "http://127.0.0.1:9", "HTTP_PROXY": "http://127.0.0.1:9"}
+    with kubernetes([OUT_OF_SYNC, PROGRESSING, HEALTHY], token_file) as api:
+        result = in_pod(api, token_file, "--timeout", "30", env=dead_proxy)
+    assert result.returncode == 0, result.stderr
+    assert (
+        result.stdout
+        == "argocd_wait: django-app is Synced at 3f9c2e1a3f9c, Healthy, last sync Succeeded\n"
+    )
+    assert api.methods == ["PATCH", "GET", "GET"]
+    assert {request["path"] for request in api.requests} == {
+        "/apis/argoproj.io/v1alpha1/namespaces/argocd/applications/django-app"
+    }
+    assert api.patches == [REFRESHED] and api.invalid == []
+    assert api.requests[0]["content_type"] == "application/merge-patch+json"
+    assert TOKEN not in result.stdout + result.stderr
+
+
+def test_kubernetes_sends_the_refresh_until_it_succeeds_once(token_file):
+    with kubernetes([OUT_OF_SYNC, HEALTHY], token_file, refuse={"PATCH": [500]}) as api:
+        result = in_pod(api, token_file, "--timeout", "30")
+    assert result.returncode == 0, result.stderr
+    assert api.methods == ["PATCH", "PATCH", "GET"]
+    assert api.patches == [REFRESHED]
+
+
+def test_kubernetes_a_degraded_rollout_fails_with_argo_cds_reason(token_file):
+    with kubernetes([PROGRESSING, DEGRADED], token_file, namespace="argocd-apps") as api:
+        result = in_pod(api, token_file, "--namespace", "argocd-apps", "--timeout", "30")
+    assert result.returncode == 1
+    line = one_line(result)
+    assert 'Deployment/django-app: Deployment "django-app" exceeded its progress deadline' in line
+    assert api.methods == ["PATCH", "GET"] and api.invalid == []
+
+
+def test_kubernetes_out_of_sync_forever_times_out_with_the_last_state(token_file):
+    with kubernetes([OUT_OF_SYNC], token_file) as api:
+        result = in_pod(api, token_file, "--timeout", "2")
+    assert result.returncode == 1
+    assert one_line(result) == (
+        "argocd_wait: error: not Synced and Healthy after 2 s: OutOfSync at 0b1c2d3e0b1c, Healthy"
+    )
+    assert api.methods[0] == "PATCH" and set(api.methods[1:]) == {"GET"}
+    assert len(api.patches) == 1
+
+
+def test_kubernetes_forbidden_is_exit_2_at_once_with_what_the_role_must_grant(token_file):
+    with kubernetes([HEALTHY], token_file, refuse={"PATCH": [403]}) as api:
+        result = in_pod(api, token_file, "--timeout", "30")
+    assert result.returncode == 2
+    assert one_line(result) == (
+        f"argocd_wait: error: PATCH {api.url}/apis/argoproj.io/v1alpha1/namespaces/argocd/"
+        f"applications/django-app: HTTP 403 Forbidden: {FORBIDDEN_PATCH}; the service account "
+        "needs get and patch on applications.argoproj.io django-app in argocd (the platform "
+        "stack's Role)"
+    )
+    assert api.methods == ["PATCH"]
+
+
+def test_kubernetes_no_such_application_is_exit_2_at_once(token_file):
+    with kubernetes([HEALTHY], token_file) as api:
+        result = in_pod(api, token_file, "--namespace", "elsewhere")
+    assert result.returncode == 2
+    assert one_line(result).endswith(
+        "HTTP 404 Not Found: the server could not find it; "
+        "no Application django-app in namespace elsewhere"
+    )
+    assert api.methods == ["PATCH"]
+
+
+def test_kubernetes_reads_the_token_file_again_for_every_request(token_file):
+    """The kubelet rotates a projected token: after the first request the file holds a new one,
+    which the server alone accepts from then on."""
+    with kubernetes([OUT_OF_SYNC, PROGRESSING, HEALTHY], token_file, rotate_after=1) as api:
+        result = in_pod(api, token_file, "--timeout", "30")
+    assert result.returncode == 0, result.stderr
+    assert [request["authorization"] for request in api.requests] == [
+        f"Bearer {TOKEN}",
+        "Bearer rotated-token",
+        "Bearer rotated-token",
+    ]
+
+
+def test_kubernetes_a_refused_token_is_exit_2_and_never_printed(token_file):
+    with kubernetes([HEALTHY], token_file) as api:
+        wrong = token_file.with_name("wrong")
+        wrong.write_text("not-the-token")
+        result = in_pod(api, wrong)
+    assert result.returncode == 2
+    line = one_line(result)
+    assert line.endswith(
+        f"HTTP 401 Unauthorized: Unauthorized; the token of {wrong} was refused "
+        "(expired, or not of this cluster)"
+    )
+    assert "not-the-token" not in result.stdout + result.stderr
+
+
+def test_kubernetes_a_missing_or_empty_token_file_is_one_line_exit_2(token_file, tmp_path):
+    with kubernetes([HEALTHY], token_file) as api:
+        missing = in_pod(api, tmp_path / "missing")
+        token_file.write_text("\n")
+        empty = in_pod(api, token_file)
+    assert missing.returncode == 2 and empty.returncode == 2
+    assert one_line(missing) == (
+        f"argocd_wait: error: token file {tmp_path / 'missing'}: No such file or directory"
+    )
+    assert one_line(empty) == f"argocd_wait: error: token file {token_file} holds no token"
+    assert api.requests == []
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (
+            ["--server", "https://argocd.example.com", "--kubernetes"],
+            "argument --kubernetes: not allowed with argument --server",
+        ),
+        ([], "one of the arguments --server --kubernetes is required"),
+        (
+            ["--server", "https://argocd.example.com", "--namespace", "argocd"],
+            "--namespace goes with --kubernetes, not --server",
+        ),
+        (
+            ["--kubernetes", "--kubernetes-api", "http://10.100.0.1"],
+            "--kubernetes-api: plain http only to a loopback address (the token would travel "
+            "in clear)",
+        ),
+        (
+            ["--kubernetes", "--namespace", "Argo_CD"],
+            "--namespace 'Argo_CD' is not a namespace name",
+        ),
+    ],
+)
+def test_kubernetes_usage_errors_are_one_line(args, message):
+    result = argocd_wait(*args, env={"ARGOCD_AUTH_TOKEN": TOKEN})
+    assert result.returncode == 2
+    assert one_line(result) == f"argocd_wait: error: {message} (see --help)"
+
+
+def test_kubernetes_outside_a_pod_without_kubernetes_api_is_one_line_exit_2(token_file):
+    result = argocd_wait("--kubernetes", "--token-file", str(token_file))
+    assert result.returncode == 2
+    assert one_line(result) == (
+        "argocd_wait: error: KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT are not set: "
+        "not in a pod (pass --kubernetes-api, --token-file and --ca-file)"
+    )
+
+
+# In-cluster configuration, as client-go's rest.InClusterConfig builds it.
+
+
+@pytest.mark.parametrize(
+    "host, port, url",
+    [
+        ("10.100.0.1", "443", "https://10.100.0.1:443"),
+        ("fd00:10:96::1", "443", "https://[fd00:10:96::1]:443"),
+    ],
+)
+def test_in_cluster_the_url_comes_from_the_service_variables(host, port, url):
+    assert in_cluster_url({"KUBERNETES_SERVICE_HOST": host, "KUBERNETES_SERVICE_PORT": port}) == url
+
+
+def test_in_cluster_the_service_account_files_are_the_defaults():
+    api = kubernetes_api(
+        argparse.Namespace(kubernetes_api=None, token_file=None, ca_file=None),
+        {"KUBERNETES_SERVICE_HOST": "10.100.0.1", "KUBERNETES_SERVICE_PORT": "443"},
+    )
+    assert api == Kubernetes(
+        url="https://10.100.0.1:443",
+        token_file=Path("/var/run/secrets/kubernetes.io/serviceaccount/token"),
+        ca_file=Path("/var/run/secrets/kubernetes.io/serviceaccount/ca.crt"),
+    )
+
+
+def test_in_cluster_tls_is_verified_against_the_ca_file_only(monkeypatch, tmp_path):
+    asked = []
+    real = ssl.create_default_context
+
+    def create_default_context(**kwargs):
+        asked.append(kwargs)
+        return real()
+
+    monkeypatch.setattr("delivery.argocd_wait.ssl.create_default_context", create_default_context)
+    Kubernetes(
+        "https://10.100.0.1:443",
+        tmp_path / "token",
+        Path("/var/run/secrets/kubernetes.io/serviceaccount/ca.crt"),
+    ).opener()
+    assert asked == [{"cafile": "/var/run/secrets/kubernetes.io/serviceaccount/ca.crt"}]
+    monkeypatch.undo()
+    with pytest.raises(ConfigurationError, match="CA file /nowhere/ca.crt: No such file"):
+        Kubernetes("https://10.100.0.1:443", tmp_path / "token", Path("/nowhere/ca.crt")).opener()
+    plain = Kubernetes("http://127.0.0.1:8001", tmp_path / "token", Path("/nowhere/ca.crt"))
+    assert plain.opener() is not None  # kubectl proxy: no TLS, the CA file is not read
+
+
+def certificate_authority(tmp_path, name: str):
+    """A CA (its certificate written to tmp_path/<name>.crt) and a server certificate it signs
+    for 127.0.0.1, as the cluster's CA signs the API server's for the service address."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    now = datetime.datetime.now(datetime.UTC)
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"{name} CA")])
+    ca = (
+        x509.CertificateBuilder()
+        .subject_name(ca_name)
+        .issuer_name(ca_name)
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(hours=1))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(False, False, False, False, False, True, True, False, False),
+            critical=True,
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    key = ec.generate_private_key(ec.SECP256R1())
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "kube-apiserver")]))
+        .issuer_name(ca_name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(hours=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.ExtendedKeyUsage([x509.OID_SERVER_AUTH]), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), False
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
+    ca_file = tmp_path / f"{name}.crt"
+    ca_file.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    chain = tmp_path / f"{name}-server.pem"
+    chain.write_bytes(
+        certificate.public_bytes(serialization.Encoding.PEM)
+        + key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    server = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server.load_cert_chain(chain)
+    return ca_file, server
+
+
+def test_in_cluster_over_tls_from_the_service_variables(tmp_path, token_file):
+    """No --kubernetes-api: the URL is built from KUBERNETES_SERVICE_HOST/PORT and the server's
+    certificate must be signed by the CA file; one signed by another CA is refused at once."""
+    ca_file, tls = certificate_authority(tmp_path, "cluster")
+    other_ca, _ = certificate_authority(tmp_path, "other")
+    with kubernetes([OUT_OF_SYNC, HEALTHY], token_file, tls=tls) as api:
+        port = api.url.rsplit(":", 1)[1]
+        env = {"KUBERNETES_SERVICE_HOST": "127.0.0.1", "KUBERNETES_SERVICE_PORT": port}
+        common = ["--kubernetes", "--token-file", str(token_file), "--timeout", "30"]
+        trusted = argocd_wait(*common, "--ca-file", str(ca_file), env=env)
+        untrusted = argocd_wait(*common, "--ca-file", str(other_ca), env=env)
+    assert trusted.returncode == 0, trusted.stderr
+    assert api.methods == ["PATCH", "GET"] and api.patches == [REFRESHED]
+    assert untrusted.returncode == 2
+    line = one_line(untrusted)
+    assert line.startswith(f"argocd_wait: error: PATCH https://127.0.0.1:{port}/apis/")
+    assert "certificate verify failed" in line

@@ -43,23 +43,86 @@ def test_builds_never_overlap_and_are_bounded_in_time_and_history():
     assert re.search(r"buildDiscarder\(logRotator\(numToKeepStr: '\d+'\)\)", options)
 
 
-def test_loop_guard_is_the_first_stage_and_gates_every_other_stage():
+def stage_body(name):
+    """The text of stage `name`, up to the next stage."""
+    start = JENKINSFILE.index(f"stage('{name}')")
+    following = JENKINSFILE.find("stage('", start + 1)
+    return JENKINSFILE[start : following if following != -1 else len(JENKINSFILE)]
+
+
+def shell_commands():
+    """Every shell command the Jenkinsfile runs, continuation lines joined."""
+    blocks = re.findall(r"sh\(script: '''(.*?)'''", JENKINSFILE, flags=re.DOTALL)
+    blocks += re.findall(r"sh '''(.*?)'''", JENKINSFILE, flags=re.DOTALL)
+    blocks += re.findall(r"sh\(script: '([^'\n]*)'", JENKINSFILE)
+    return [re.sub(r"\\\n\s*", " ", block).strip() for block in blocks]
+
+
+def test_loop_guard_is_the_first_stage_and_gates_the_build():
     stages = re.findall(r"stage\('([^']+)'\)", JENKINSFILE)
-    assert stages[0] == "Loop guard"
-    loop_guard_stage = JENKINSFILE[
-        JENKINSFILE.index("stage('Loop guard')") : JENKINSFILE.index(f"stage('{stages[1]}')")
-    ]
-    assert "python -m delivery.loop_guard" in loop_guard_stage
-    assert "returnStatus: true" in loop_guard_stage
-    gated = JENKINSFILE[JENKINSFILE.index(f"stage('{stages[1]}')") :]
-    assert re.search(r"when \{\s*environment name: 'IS_BOT_BUMP', value: 'false'\s*\}", gated)
-    assert stages[1:] == [
+    assert stages == [
+        "Loop guard",
         "Build and deploy",
         "Image in registry",
         "Test",
         "Build and push image",
         "Bump image tag",
+        "Promote",
+        "Deploy landed",
     ]
+    loop_guard_stage = stage_body("Loop guard")
+    assert "python -m delivery.loop_guard" in loop_guard_stage
+    assert "returnStatus: true" in loop_guard_stage
+    # A building environment builds when the guard says so (exit 1); a promoted one never.
+    assert "env.NEEDS_BUILD = (verdict == 1).toString()" in loop_guard_stage
+    assert re.search(r"if \(env\.PROMOTED_FROM\) \{\s*env\.NEEDS_BUILD = 'false'", loop_guard_stage)
+    assert re.search(
+        r"when \{\s*environment name: 'NEEDS_BUILD', value: 'true'\s*\}",
+        stage_body("Build and deploy"),
+    )
+
+
+def test_a_promoted_environment_promotes_with_the_tool_a_person_runs():
+    promote = stage_body("Promote")
+    assert re.search(r"when \{\s*expression \{ env\.PROMOTED_FROM \}\s*\}", promote)
+    command = shell_command("python -m delivery.promote")
+    assert '--from "${PROMOTED_FROM}"' in command and '--to "${DEPLOY_ENVIRONMENT}"' in command
+    assert '--repository "${ECR_REPOSITORY}"' in command
+    assert "withCredentials([gitUsernamePassword(" in promote
+
+
+def test_every_run_waits_for_argo_cd_then_records_and_describes_the_deploy():
+    landed = stage_body("Deploy landed")
+    assert "when {" not in landed, "deploy-only commits are waited for too"
+    [wait] = [c for c in shell_commands() if "python -m delivery.argocd_wait" in c]
+    assert "--kubernetes" in wait, "the agent's service account, no Argo CD token"
+    assert '--revision "$(git rev-parse HEAD)"' in wait
+    assert '--application "${ARGOCD_APPLICATION}"' in wait
+    # The wait's verdict fails the build before anything is recorded.
+    assert landed.index("error(state)") < landed.index("python -m delivery.deployed")
+    assert "currentBuild.description" in landed and "ARGOCD_APPLICATION_URL" in landed
+    [recorded] = [c for c in shell_commands() if "python -m delivery.deployed" in c]
+    assert '--environment "${DEPLOY_ENVIRONMENT}"' in recorded
+    assert '--values-file "${VALUES_FILE}"' in recorded
+
+
+@pytest.mark.parametrize(
+    "tool", ["tag_bump", "loop_guard", "image_exists", "promote", "argocd_wait", "deployed"]
+)
+def test_each_tool_is_called_with_only_options_it_accepts(tool):
+    calls = [c for c in shell_commands() if f"python -m delivery.{tool} " in c]
+    assert calls, f"the Jenkinsfile does not call delivery.{tool}"
+    tool_help = subprocess.run(
+        [sys.executable, "-m", f"delivery.{tool}", "--help"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    for call in calls:
+        arguments = call.split(f"delivery.{tool}", 1)[1]
+        for option in re.findall(r"(?<![\w-])(--[a-z][a-z-]+)", arguments):
+            assert option in tool_help, f"{option} is not an option of delivery.{tool}"
 
 
 def test_a_commit_whose_image_exists_skips_test_and_build_but_is_bumped():
@@ -107,35 +170,47 @@ def test_kaniko_pushes_the_commit_tag_to_ecr_with_a_registry_cache():
     assert '--context="dir://${WORKSPACE}/django_app"' in command
 
 
-def test_tag_bump_targets_the_chart_values_with_only_options_the_tool_accepts():
+def test_tag_bump_writes_the_environments_own_values_file():
     command = shell_command("python -m delivery.tag_bump")
-    assert "VALUES_FILE = 'helm/django-app/values.yaml'" in JENKINSFILE
     assert '--values-file "${VALUES_FILE}"' in command
     assert "--key image.tag" in command
     assert '--tag "${SHORT_SHA}"' in command
-    tool_help = subprocess.run(
-        [sys.executable, "-m", "delivery.tag_bump", "--help"],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    for option in re.findall(r"(--[a-z-]+)", command):
-        assert option in tool_help, f"{option} is not an option of delivery.tag_bump"
+    assert "VALUES_FILE =" not in JENKINSFILE, "JCasC sets it per environment"
 
 
-@pytest.mark.parametrize(
-    "variable",
-    [
-        "ECR_REGISTRY",
-        "ECR_REPOSITORY",
-        "ECR_CACHE_REPOSITORY",
-        "GIT_CREDENTIALS_ID",
-        "GIT_BOT_NAME",
-        "GIT_BOT_EMAIL",
-        "GITOPS_BRANCH",
-    ],
-)
+def jcasc_variables() -> list[str]:
+    """Every variable JCasC sets, for a building and for a promoted environment."""
+    from infra_constructs.jenkins import JenkinsValuesProps, pipeline_environment
+
+    common = {
+        "ecr_registry": "123456789012.dkr.ecr.eu-west-1.amazonaws.com",
+        "ecr_repository": "app",
+        "repo_url": "https://github.com/example/shop.git",
+        "branch": "main",
+        "jenkinsfile_path": "Jenkinsfile",
+        "job_name": "shop",
+        "admin_secret": "jenkins-admin",
+        "git_credentials_secret": "jenkins-git",
+        "bot_name": "bot",
+        "bot_email": "bot@example.com",
+        "plugins": (),
+        "storage_class": "gp3",
+        "storage_size_gib": 8,
+        "agent_pod_yaml": "",
+        "chart_path": "helm/shop",
+        "values_file": "helm/shop/values-prod.yaml",
+        "argocd_namespace": "argocd",
+        "application": "shop",
+        "application_url": "https://localhost:8443/applications/argocd/shop",
+    }
+    building = JenkinsValuesProps(environment="dev", ecr_cache_repository="app/cache", **common)
+    promoted = JenkinsValuesProps(
+        environment="prod", ecr_cache_repository=None, promoted_from="dev", **common
+    )
+    return sorted({*pipeline_environment(building), *pipeline_environment(promoted)})
+
+
+@pytest.mark.parametrize("variable", jcasc_variables())
 def test_every_jenkins_environment_value_is_documented_in_the_header_and_used(variable):
     header = JENKINSFILE[: JENKINSFILE.index("pipeline {")]
     assert re.search(rf"^//\s+{variable}\s+\S", header, flags=re.MULTILINE)

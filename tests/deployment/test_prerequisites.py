@@ -251,3 +251,43 @@ def test_with_the_in_cluster_database_the_deploy_makes_its_password_too(
     app = json.loads(client.get_secret_value(SecretId="djeks/dev/django-app")["SecretString"])
     assert sorted(app) == ["DJANGO_SECRET_KEY", "POSTGRES_PASSWORD"]
     assert app["POSTGRES_PASSWORD"].isalnum(), "the chart puts it into a URL as it is"
+
+
+def test_credentials_of_another_account_than_the_pinned_one_are_refused(
+    no_credentials, monkeypatch
+):
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    with mock_aws():
+        session = boto3.Session(region_name="eu-west-1")
+        assert prerequisites.aws_identity(session, "123456789012").endswith(
+            "(account 123456789012)"
+        )
+        with pytest.raises(PrerequisiteMissing) as missing:
+            prerequisites.aws_identity(session, "222222222222")
+    assert str(missing.value) == (
+        "AWS credentials: arn:aws:sts::123456789012:user/moto is in account 123456789012, not "
+        "aws.account_id 222222222222: use that account's credentials (AWS_PROFILE), or correct "
+        "aws.account_id"
+    )
+
+
+def test_prod_is_deployed_after_dev_whose_image_repository_it_shares(
+    secrets_manager, tools_installed
+):
+    from deployment.__main__ import Refused, _prerequisites
+
+    session, _ = secrets_manager
+    config = load_config("prod")
+    lines: list[str] = []
+    with pytest.raises(Refused):
+        _prerequisites("deploy", config, session, lines.append)
+    assert (
+        "missing  image repository djeks/django-app: not in eu-west-1; this environment shares "
+        "it with dev, whose registry stack creates it: make deploy ENV=dev first"
+    ) in lines
+    session.client("ecr").create_repository(repositoryName="djeks/django-app")
+    lines.clear()
+    with pytest.raises(Refused):  # the Git token is still missing
+        _prerequisites("deploy", config, session, lines.append)
+    assert "ok       image repository djeks/django-app: present (shared with dev)" in lines

@@ -58,6 +58,12 @@ JENKINS_VALUES = {
     "storage_class": "gp3",
     "storage_size_gib": 8,
     "agent_pod_yaml": "apiVersion: v1\nkind: Pod\n",
+    "environment": "dev",
+    "chart_path": "helm/shop",
+    "values_file": "helm/shop/values-dev.yaml",
+    "argocd_namespace": "argocd",
+    "application": "shop",
+    "application_url": "https://localhost:8443/applications/argocd/shop",
 }
 
 

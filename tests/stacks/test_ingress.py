@@ -20,9 +20,19 @@ from synth_helpers import (
     kubernetes_version,
     resources,
     synthesize_variant,
+    variant_config,
 )
 
 CERTIFICATE = "${aws_acm_certificate_validation.ingress-certificate_validation_"
+HOOKS_HOST = "hooks.prod.example.com"
+BUILDING_PROD = {"gitops__promoted_from": None, "ingress__jenkins_webhook_host": HOOKS_HOST}
+"""prod as a building environment with GitHub's webhook: no shipped config has one (dev has no
+DNS zone for its host, and prod builds nothing: it is promoted from dev)."""
+
+
+@pytest.fixture(scope="module")
+def hooked(tmp_path_factory):
+    return synthesize_variant("prod", tmp_path_factory.mktemp("hooked"), **BUILDING_PROD)
 
 
 def platform(result) -> dict:
@@ -132,22 +142,22 @@ def test_the_jenkins_and_argocd_uis_share_one_alb_open_to_the_allowed_cidrs_only
     assert ANNOTATION + "healthcheck-path" not in argocd["annotations"]
 
 
-def test_github_reaches_only_the_webhook_path_on_its_own_alb(prod):
-    hooks = jenkins(prod)["secondaryingress"]
+def test_github_reaches_only_the_webhook_path_on_its_own_alb(hooked):
+    hooks = jenkins(hooked)["secondaryingress"]
     assert (hooks["paths"], hooks["pathType"]) == ([WEBHOOK_PATH], "Exact")
     assert annotation(hooks, "inbound-cidrs") == ",".join(rules.GITHUB_HOOK_CIDRS)
     assert annotation(hooks, "group.name") == "djeks-prod-webhook"
     # No other Ingress is open to GitHub's ranges, and the webhook ALB is in no other group.
-    ui = jenkins(prod)["ingress"]
+    ui = jenkins(hooked)["ingress"]
     assert annotation(ui, "group.name") != annotation(hooks, "group.name")
     assert set(rules.GITHUB_HOOK_CIDRS).isdisjoint(annotation(ui, "inbound-cidrs").split(","))
 
 
-def test_every_webhook_delivery_is_checked_against_the_hmac_secret(prod):
-    controller = jenkins(prod)
+def test_every_webhook_delivery_is_checked_against_the_hmac_secret(hooked):
+    controller = jenkins(hooked)
     scripts = controller["JCasC"]["configScripts"]
     github = yaml.safe_load(scripts["github-webhook"])["unclassified"]["gitHubPluginConfig"]
-    assert github["hookUrl"] == f"https://hooks.prod.example.com{WEBHOOK_PATH}"
+    assert github["hookUrl"] == f"https://{HOOKS_HOST}{WEBHOOK_PATH}"
     assert github["hookSecretConfigs"] == [{"credentialsId": WEBHOOK_CREDENTIALS_ID}]
     credentials = yaml.safe_load(scripts["git-credentials"])["credentials"]["system"][
         "domainCredentials"
@@ -158,16 +168,17 @@ def test_every_webhook_delivery_is_checked_against_the_hmac_secret(prod):
     assert {"name": "jenkins-webhook", "keyName": WEBHOOK_SECRET_KEYS[0]} in controller[
         "additionalExistingSecrets"
     ]
-    [webhook_secret] = [
-        s for s in platform_secrets(load_config("prod")) if s.secret == "jenkins-webhook"
-    ]
-    synced = helm_values(platform(prod), "jenkins-secrets")["externalSecrets"]
+    secrets = platform_secrets(variant_config("prod", **BUILDING_PROD))
+    [webhook_secret] = [s for s in secrets if s.secret == "jenkins-webhook"]
+    synced = helm_values(platform(hooked), "jenkins-secrets")["externalSecrets"]
     assert webhook_secret.aws_name in {item["awsName"] for item in synced}
 
 
-def test_with_a_webhook_jenkins_does_not_poll_unless_told_to(prod, tmp_path):
-    assert "pollSCM" not in jenkins(prod)["JCasC"]["configScripts"]["pipeline-job"]
-    both = synthesize_variant("prod", tmp_path, platform__jenkins__scm_polling=True)
+def test_with_a_webhook_jenkins_does_not_poll_unless_told_to(hooked, tmp_path):
+    assert "pollSCM" not in jenkins(hooked)["JCasC"]["configScripts"]["pipeline-job"]
+    both = synthesize_variant(
+        "prod", tmp_path, platform__jenkins__scm_polling=True, **BUILDING_PROD
+    )
     assert (
         "pollSCM { scmpoll_spec('H/5 * * * *') }"
         in (jenkins(both)["JCasC"]["configScripts"]["pipeline-job"])

@@ -162,6 +162,75 @@ def test_pipeline_environment_names_the_registry_and_bot(dev):
     assert set(env) >= {"GIT_BOT_NAME", "GIT_BOT_EMAIL", "GITOPS_BRANCH"}
 
 
+def pipeline_environment(result) -> dict[str, str]:
+    [properties] = jcasc(result, "pipeline-environment")["jenkins"]["globalNodeProperties"]
+    return {item["key"]: item["value"] for item in properties["envVars"]["env"]}
+
+
+def test_each_environment_bumps_or_promotes_its_own_values_file(dev, prod):
+    building, promoted = pipeline_environment(dev), pipeline_environment(prod)
+    assert building["VALUES_FILE"] == "helm/django-app/values-dev.yaml"
+    assert promoted["VALUES_FILE"] == "helm/django-app/values-prod.yaml"
+    assert (building["DEPLOY_ENVIRONMENT"], promoted["DEPLOY_ENVIRONMENT"]) == ("dev", "prod")
+    assert "PROMOTED_FROM" not in building
+    assert promoted["PROMOTED_FROM"] == "dev"
+    # The Argo CD Application's own values file is the one the pipeline writes.
+    for result, environment in ((dev, building), (prod, promoted)):
+        app = helm_values(platform(result), "django-app-application")["applications"]
+        value_files = app["django-app"]["source"]["helm"]["valueFiles"]
+        assert f"{environment['CHART_PATH']}/{value_files[1]}" == environment["VALUES_FILE"]
+
+
+def test_the_promoted_environment_builds_nothing_and_is_started_by_hand(prod):
+    [job] = jcasc(prod, "pipeline-job")["jobs"]
+    assert "pipelineTriggers" not in job["script"]
+    assert "githubPush" not in job["script"] and "pollSCM" not in job["script"]
+    assert "Promotes the image that runs healthy in dev to prod" in job["script"]
+    assert "ECR_CACHE_REPOSITORY" not in pipeline_environment(prod)
+    _, _, policy = agent_role(platform(prod))
+    [read] = policy["Statement"]
+    assert read == {
+        "Sid": "KeepPromotedImages",
+        "Effect": "Allow",
+        "Action": ["ecr:BatchGetImage", "ecr:DescribeImages", "ecr:PutImage"],
+        "Resource": ["${data.aws_ecr_repository.repository.arn}"],
+    }
+
+
+def test_the_build_pods_may_get_and_refresh_only_the_application(dev):
+    stack = platform(dev)
+    role = only_resource(stack, "kubernetes_role_v1")
+    assert role["metadata"] == {"name": "django-app-watcher", "namespace": "argocd"}
+    assert role["rule"] == [
+        {
+            "api_groups": ["argoproj.io"],
+            "resources": ["applications"],
+            "resource_names": ["django-app"],
+            "verbs": ["get", "patch"],
+        }
+    ]
+    binding = only_resource(stack, "kubernetes_role_binding_v1")
+    assert binding["role_ref"] == {
+        "api_group": "rbac.authorization.k8s.io",
+        "kind": "Role",
+        "name": "django-app-watcher",
+    }
+    assert binding["subject"] == [
+        {"kind": "ServiceAccount", "name": "jenkins-agent", "namespace": "jenkins"}
+    ]
+    # Argo CD's namespace (and the Application's CRD) exist first.
+    assert any(d.startswith("helm_release.argocd_release_") for d in role["depends_on"])
+
+
+def test_the_build_description_links_the_application(dev, prod):
+    assert pipeline_environment(dev)["ARGOCD_APPLICATION_URL"] == (
+        "https://localhost:8443/applications/argocd/django-app"
+    )
+    assert pipeline_environment(prod)["ARGOCD_APPLICATION_URL"] == (
+        "https://argocd.prod.example.com/applications/argocd/django-app"
+    )
+
+
 def test_kaniko_pod_template_is_the_file_the_jenkinsfile_uses(dev):
     from synth_helpers import REPO_ROOT
 
