@@ -12,7 +12,10 @@ bad deploy) changes only what the bump changed, a values file: it is deploy-only
 
 Exit status 0: skip the build. HEAD is a tag bump, and every commit since the one whose image
     it deploys is a bump or a revert of one; or HEAD is a revert of a bump and every commit
-    since that bump is too: the deployed image already has this code.
+    since that bump is too; or HEAD merges only the bot's commits (a promotion's pull request
+    merged with a merge commit) and changes nothing else: the deployed image has this code.
+    A squash or rebase merge rewrites the bot's commit as GitHub's, so it is built (the same
+    code under a new tag): merge promotions with a merge commit.
 Exit status 1: build. HEAD is a human commit, or human commits landed between the built
     commit and the bump, or between a reverted bump and its revert (the bump was pushed on top
     of them after losing a push race, or both were pushed together: their own build may never
@@ -66,6 +69,23 @@ def is_deploy_only(git: Git, commit: str, bot_email: str) -> bool:
     return is_bump(git, commit, bot_email) or reverted_bump(git, commit, bot_email) is not None
 
 
+def merged_bumps(git: Git, commit: str, bot_email: str) -> list[str] | None:
+    """The bot's commits `commit` merges, when it is a two-parent merge (the pull request of a
+    promotion, `delivery.promote --pull-request`, merged with a merge commit) that brings in
+    only the bot's commits and changes nothing they did not change; else None."""
+    parents = git.run("rev-list", "--parents", "-n", "1", commit).split()[1:]
+    if len(parents) != 2:
+        return None
+    brought = git.commits_between(parents[0], parents[1])
+    if not brought or not all(is_bump(git, c, bot_email) for c in brought):
+        return None
+    touched = set().union(*(git.changed_paths(c) for c in brought))
+    changed = git.run("diff", "--name-only", "-z", parents[0], commit).split("\0")
+    if not {path for path in changed if path} <= touched:
+        return None
+    return brought
+
+
 def decide(git: Git, revision: str, bot_email: str) -> tuple[int, str]:
     """(exit status, one-line reason) for `revision`."""
     head = git.rev_parse(revision)
@@ -88,6 +108,26 @@ def decide(git: Git, revision: str, bot_email: str) -> tuple[int, str]:
             )
         return EXIT_SKIP, (
             f"{head[:12]} reverts tag bump {reverted[:12]} and changes nothing else: "
+            "deploy-only, nothing to build"
+        )
+    merged = None if is_bump(git, head, bot_email) else merged_bumps(git, head, bot_email)
+    if merged is not None:
+        # Like the bumps it brings in: what the newest of them deployed, and nothing unbuilt
+        # since (the merge itself aside).
+        deployed = source_commit(git.commit_message(merged[0]))
+        if deployed and git.is_ancestor(deployed, head):
+            unbuilt = [
+                commit
+                for commit in git.commits_between(deployed, head)
+                if commit != head and not is_deploy_only(git, commit, bot_email)
+            ]
+            if unbuilt:
+                return EXIT_BUILD, (
+                    f"{head[:12]} merges {len(merged)} bot commit(s), but {len(unbuilt)} "
+                    f"commit(s) since {deployed[:12]} are not in the deployed image: build"
+                )
+        return EXIT_SKIP, (
+            f"{head[:12]} merges {len(merged)} bot commit(s) and changes nothing else: "
             "deploy-only, nothing to build"
         )
     if not is_bump(git, head, bot_email):

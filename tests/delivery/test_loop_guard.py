@@ -186,3 +186,78 @@ def test_a_merge_whose_message_names_a_reverted_bump_is_built(sandbox):
     )  # fmt: skip
 
     assert sandbox.loop_guard(developer).returncode == BUILD
+
+
+def merge_promotion_branch(sandbox, clone, branch, message="Merge pull request #7"):
+    """Merge `branch` of the remote into main with a merge commit, as GitHub's button does."""
+    sandbox.git("fetch", "--quiet", "origin", cwd=clone)
+    sandbox.git("checkout", "--quiet", "--detach", "origin/main", cwd=clone)
+    sandbox.git("merge", "--no-ff", "--quiet", "-m", message, f"origin/{branch}", cwd=clone)
+    sandbox.git("push", "--quiet", "origin", "HEAD:main", cwd=clone)
+
+
+def promote_to_branch(sandbox, tag="0123abcd4567"):
+    """dev deploys `tag`; a promotion of it to prod is pushed as branch promote/prod/<tag>."""
+    from delivery.deployed import record
+    from delivery.git import Git
+    from delivery.promote import main as promote_main
+
+    assert sandbox.tag_bump(tag).returncode == 0
+    record(Git(sandbox.workspace), "origin", "dev", tag, sandbox.remote_head())
+    arguments = ["--from", "dev", "--to", "prod", "--chart-path", "helm/django-app"]
+    identity = ["--author-name", "Jenkins tag bump", "--author-email", sandbox.bot_email]
+    workspace = ["--repo-dir", str(sandbox.workspace), "--pull-request"]
+    assert promote_main([*arguments, *identity, *workspace]) == 0
+    return f"promote/prod/{tag}"
+
+
+def test_merging_a_promotion_pull_request_is_deploy_only(sandbox, monkeypatch):
+    for name, value in sandbox.env.items():
+        monkeypatch.setenv(name, value)
+    branch = promote_to_branch(sandbox)
+    reviewer = sandbox.clone("reviewer")
+    merge_promotion_branch(sandbox, reviewer, branch)
+
+    result = sandbox.loop_guard(reviewer)
+
+    assert result.returncode == SKIP, result.stdout
+    assert "merges 1 bot commit(s) and changes nothing else" in result.stdout
+
+
+def test_a_merge_that_also_changes_code_is_built(sandbox, monkeypatch):
+    for name, value in sandbox.env.items():
+        monkeypatch.setenv(name, value)
+    branch = promote_to_branch(sandbox)
+    reviewer = sandbox.clone("reviewer")
+    sandbox.git("fetch", "--quiet", "origin", cwd=reviewer)
+    sandbox.git("checkout", "--quiet", "--detach", "origin/main", cwd=reviewer)
+    sandbox.git("merge", "--no-ff", "--no-commit", f"origin/{branch}", cwd=reviewer)
+    (reviewer / "app.py").write_text("print('sneaked in')\n")
+    sandbox.git("add", "app.py", cwd=reviewer)
+    sandbox.git("commit", "--quiet", "-m", "Merge with a change", cwd=reviewer)
+
+    assert sandbox.loop_guard(reviewer).returncode == BUILD
+
+
+def test_a_promotion_merge_above_an_unbuilt_commit_is_built(sandbox, monkeypatch):
+    for name, value in sandbox.env.items():
+        monkeypatch.setenv(name, value)
+    branch = promote_to_branch(sandbox)
+    developer = sandbox.clone("developer")
+    sandbox.commit(developer, {"app.py": "print('new feature')\n"}, "New feature")
+    merge_promotion_branch(sandbox, developer, branch)
+
+    result = sandbox.loop_guard(developer)
+
+    assert result.returncode == BUILD
+    assert "1 commit(s) since" in result.stdout
+
+
+def test_a_merge_of_a_human_branch_is_built(sandbox):
+    developer = sandbox.clone("developer")
+    sandbox.git("checkout", "--quiet", "-b", "feature", cwd=developer)
+    sandbox.commit(developer, {"app.py": "print('feature')\n"}, "Feature", push=False)
+    sandbox.git("push", "--quiet", "origin", "feature", cwd=developer)
+    merge_promotion_branch(sandbox, developer, "feature")
+
+    assert sandbox.loop_guard(developer).returncode == BUILD
