@@ -65,6 +65,7 @@ from delivery.tag_bump import (
     BumpFailed,
     BumpRequest,
     InvalidInput,
+    add_commit_arguments,
     bump_result,
     check_new_branch,
     run,
@@ -406,18 +407,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="the chart's directory, relative to --repo-dir (values-<environment>.yaml inside)",
     )
     parser.add_argument("--key", default="image.tag", help="dotted key of the image tag")
-    parser.add_argument("--repo-dir", default=".", help="git work tree to commit in (default: .)")
-    parser.add_argument("--remote", default="origin")
-    parser.add_argument("--branch", default="main")
-    parser.add_argument("--author-name", required=True, help="name of the bot identity")
-    parser.add_argument(
-        "--author-email",
-        required=True,
-        help="email of the bot identity (gitops.bot_email: the loop guard trusts only it)",
-    )
-    parser.add_argument(
-        "--max-attempts", type=int, default=3, help="pushes to try when the branch moves"
-    )
+    add_commit_arguments(parser)
     parser.add_argument(
         "--pull-request",
         action="store_true",

@@ -310,6 +310,11 @@ def add_request_arguments(parser: argparse.ArgumentParser, *, tag_flag: str, tag
     parser.add_argument("--values-file", required=True, help="values file, relative to --repo-dir")
     parser.add_argument("--key", default="image.tag", help="dotted key to set (default: image.tag)")
     parser.add_argument(tag_flag, required=True, dest="tag", help=tag_help)
+    add_commit_arguments(parser)
+
+
+def add_commit_arguments(parser: argparse.ArgumentParser) -> None:
+    """Where and as whom the bot's commit is made and pushed (every tool that writes a tag)."""
     parser.add_argument("--repo-dir", default=".", help="git work tree to commit in (default: .)")
     parser.add_argument("--remote", default="origin")
     parser.add_argument("--branch", default="main")

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from delivery_helpers import REPOSITORY
 
 from delivery.values_file import environment_values_file
 
@@ -161,3 +162,21 @@ class GitSandbox:
 @pytest.fixture
 def sandbox(tmp_path):
     return GitSandbox(tmp_path)
+
+
+@pytest.fixture
+def ecr(monkeypatch):
+    """ECR as moto emulates it, with the IMMUTABLE repository `REPOSITORY`, empty."""
+    import boto3
+    from moto import mock_aws
+
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "eu-west-1",
+    }.items():
+        monkeypatch.setenv(name, value)
+    with mock_aws():
+        client = boto3.client("ecr", region_name="eu-west-1")
+        client.create_repository(repositoryName=REPOSITORY, imageTagMutability="IMMUTABLE")
+        yield client

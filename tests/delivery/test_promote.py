@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import os
 
-import boto3
 import pytest
-from moto import mock_aws
+from delivery_helpers import COMPETING_PUSH, MANIFEST, REPOSITORY
 
 from delivery import promote as promote_module
 from delivery.commit_marker import trailers
@@ -24,28 +23,7 @@ CHART = "helm/django-app"
 DEV = environment_values_file(CHART, "dev")
 PROD = environment_values_file(CHART, "prod")
 BOT_NAME = "Jenkins tag bump"
-REPOSITORY = "djeks/django-app"
 SKIP, BUILD = 0, 1
-MANIFEST = (
-    '{"schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json", '
-    '"config": {"mediaType": "application/vnd.docker.container.image.v1+json", "size": 1, '
-    '"digest": "sha256:' + "0" * 64 + '"}, "layers": []}'
-)
-
-# A competing developer pushes from another clone (as in test_tag_bump_cli). The hook runs
-# inside the tool's own git command: it drops the variables git exports to hooks and the bot
-# identity it inherits.
-COMPETING_PUSH = """\
-unset GIT_DIR GIT_INDEX_FILE GIT_WORK_TREE GIT_PREFIX
-export GIT_AUTHOR_NAME=Competitor GIT_AUTHOR_EMAIL=competitor@example.com
-export GIT_COMMITTER_NAME=Competitor GIT_COMMITTER_EMAIL=competitor@example.com
-cd "{competitor}"
-git pull --quiet --rebase origin main
-date +%s%N >> competitor.txt
-git add competitor.txt
-git commit --quiet -m "Competing change"
-git push --quiet origin HEAD:main
-"""
 
 
 @pytest.fixture
@@ -57,20 +35,6 @@ def repo(sandbox, monkeypatch):
     for name, value in sandbox.env.items():
         monkeypatch.setenv(name, value)
     return sandbox
-
-
-@pytest.fixture
-def ecr(monkeypatch):
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "eu-west-1",
-    }.items():
-        monkeypatch.setenv(name, value)
-    with mock_aws():
-        client = boto3.client("ecr", region_name="eu-west-1")
-        client.create_repository(repositoryName=REPOSITORY, imageTagMutability="IMMUTABLE")
-        yield client
 
 
 def push_image(ecr, tag=TAG):

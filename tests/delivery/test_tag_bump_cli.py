@@ -1,22 +1,9 @@
 """`python -m delivery.tag_bump` against real git repositories (see conftest.GitSandbox)."""
 
 import pytest
+from delivery_helpers import COMPETING_PUSH
 
 TAG = "0123abcd4567"
-
-# A competing developer pushes from another clone. The hook runs inside the tool's own git
-# command, so it drops the variables git exports to hooks and the bot identity it inherits.
-COMPETING_PUSH = """\
-unset GIT_DIR GIT_INDEX_FILE GIT_WORK_TREE GIT_PREFIX
-export GIT_AUTHOR_NAME=Competitor GIT_AUTHOR_EMAIL=competitor@example.com
-export GIT_COMMITTER_NAME=Competitor GIT_COMMITTER_EMAIL=competitor@example.com
-cd "{competitor}"
-git pull --quiet --rebase origin main
-date +%s%N >> competitor.txt
-git add competitor.txt
-git commit --quiet -m "Competing change"
-git push --quiet origin HEAD:main
-"""
 
 
 def first_time_only(script, marker):
