@@ -178,30 +178,8 @@ def clone(tmp_path, monkeypatch):
 
 
 def run(url: str, *extra: str, token: str = TOKEN) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "delivery.argocd_wait",
-            "--server",
-            url,
-            "--application",
-            "django-app",
-            "--revision",
-            REVISION,
-            "--interval",
-            "1",
-            "--repo-dir",
-            os.environ["TEST_CLONE"],
-            *extra,
-        ],
-        cwd=REPO_ROOT,
-        env={"ARGOCD_AUTH_TOKEN": token, "PATH": "/usr/bin:/bin"},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    """The tool against Argo CD's API at `url`, with `token` in the environment."""
+    return argocd_wait("--server", url, *extra, env={"ARGOCD_AUTH_TOKEN": token})
 
 
 def test_it_refreshes_first_then_waits_until_synced_and_healthy_at_the_revision():
