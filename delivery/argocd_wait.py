@@ -1,6 +1,6 @@
-"""Close the loop after the tag bump: ask Argo CD to refresh the Application at once, then wait
-until it is Synced and Healthy at the pushed commit, and fail with Argo CD's own reason when the
-rollout fails or does not finish in time.
+"""Close the loop after the tag bump: wait until Argo CD's Application is Synced and Healthy at
+the pushed commit, and fail with Argo CD's own reason when the rollout fails or does not finish
+in time.
 
 It reads the Application one of two ways (`judge` and `wait` are the same for both):
 
@@ -16,16 +16,19 @@ API as the pod's own service account, configured in-cluster as client-go does it
 `/var/run/secrets/kubernetes.io/serviceaccount/token` (read again for every request: projected
 tokens rotate), TLS verified against `ca.crt` beside it; `--kubernetes-api`, `--token-file` and
 `--ca-file` replace them outside a pod (plain http only to a loopback address, such as
-`kubectl proxy`). No Argo CD token is needed: a Role in the Application's namespace grants get
-and patch on `applications.argoproj.io` with resourceNames [the Application]. The refresh is
-what `argocd app get --refresh` does on the server: a JSON merge patch of the annotation
-`argocd.argoproj.io/refresh: normal`, which makes the application controller compare with Git
-now (and remove the annotation) instead of at its next poll, up to 3 minutes later; then
-`GET /apis/argoproj.io/v1alpha1/namespaces/<namespace>/applications/<name>` every interval.
+`kubectl proxy`). No Argo CD token is needed. This mode only reads: every request is
+`GET /apis/argoproj.io/v1alpha1/namespaces/<namespace>/applications/<name>`, every interval,
+and the Role in the Application's namespace grants get on `applications.argoproj.io` with
+resourceNames [the Application], nothing else (a patch could rewrite `.spec` or `.operation`,
+that is deploy anything, and RBAC cannot narrow it to one annotation). It asks for no refresh:
+Argo CD notices the push by polling Git every 30 s (`platform.argocd.git_poll_seconds`; the
+platform stack sets `timeout.reconciliation`), so the wait starts at once and the sync follows
+within about 30 s.
 
 `--server` speaks Argo CD's REST API (`GET /api/v1/applications/<name>`, the first time with
-`?refresh=normal`) with the token of ARGOCD_AUTH_TOKEN. Tokens come from the environment or a
-file only, never the command line, and are never printed.
+`?refresh=normal`: it asks for a refresh with the caller's token, under Argo CD's own RBAC)
+with the token of ARGOCD_AUTH_TOKEN. Tokens come from the environment or a file only, never
+the command line, and are never printed.
 
 Exit status 0: Synced and Healthy at the revision. 1: the sync or the rollout failed, or the
 timeout passed (the line says what Argo CD reports). 2: the API refused (401, 403: with what
@@ -64,11 +67,6 @@ ERROR_CONDITIONS = frozenset({"ComparisonError", "InvalidSpecError", "SyncError"
 SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount"
 IN_CLUSTER_TOKEN_FILE = f"{SERVICE_ACCOUNT_DIR}/token"
 IN_CLUSTER_CA_FILE = f"{SERVICE_ACCOUNT_DIR}/ca.crt"
-REFRESH_ANNOTATION = "argocd.argoproj.io/refresh"
-REFRESH_PATCH = {"metadata": {"annotations": {REFRESH_ANNOTATION: "normal"}}}
-"""What `argocd app get --refresh` (Argo CD's API with `?refresh=normal`) writes: the
-application controller compares with Git at once, then removes the annotation."""
-MERGE_PATCH = "application/merge-patch+json"
 NAME_PATTERN = re.compile(r"[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?")
 """A Kubernetes object name (DNS subdomain), as an Application's name is."""
 NAMESPACE_PATTERN = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
@@ -253,22 +251,12 @@ def application_path(namespace: str, name: str) -> str:
 
 
 def kubernetes_fetch(
-    api: Kubernetes,
-    opener: urllib.request.OpenerDirector,
-    namespace: str,
-    name: str,
-    refresh: bool,
+    api: Kubernetes, opener: urllib.request.OpenerDirector, namespace: str, name: str
 ) -> dict[str, Any]:
-    """The Application object from the Kubernetes API: when `refresh`, the answer to the
-    merge patch of the refresh annotation (the object as patched), else a GET."""
+    """The Application object from the Kubernetes API, by a GET: the only verb the Role grants."""
     url = f"{api.url.rstrip('/')}{application_path(namespace, name)}"
-    method = "PATCH" if refresh else "GET"
     headers = {"Authorization": f"Bearer {api.token()}", "Accept": "application/json"}
-    body = None
-    if refresh:
-        headers["Content-Type"] = MERGE_PATCH
-        body = json.dumps(REFRESH_PATCH).encode()
-    request = urllib.request.Request(url, data=body, headers=headers, method=method)
+    request = urllib.request.Request(url, headers=headers, method="GET")
     try:
         with opener.open(request, timeout=30) as response:
             answer = json.load(response)
@@ -276,14 +264,14 @@ def kubernetes_fetch(
         hint = {
             401: f"the token of {api.token_file} was refused (expired, or not of this cluster)",
             403: (
-                f"the service account needs get and patch on applications.argoproj.io {name} "
-                f"in {namespace} (the platform stack's Role)"
+                f"the service account needs get on applications.argoproj.io {name} in "
+                f"{namespace} (the platform stack's Role)"
             ),
             404: f"no Application {name} in namespace {namespace}",
         }.get(error.code)
         message = _status_message(error)
         raise ApiError(
-            f"{method} {url}: HTTP {error.code} {error.reason}"
+            f"GET {url}: HTTP {error.code} {error.reason}"
             + (f": {message}" if message else "")
             + (f"; {hint}" if hint else ""),
             lasting=error.code in (401, 403, 404),
@@ -292,11 +280,11 @@ def kubernetes_fetch(
         reason = getattr(error, "reason", error)
         # A certificate the CA does not vouch for stays so: no point trying again.
         raise ApiError(
-            f"{method} {url}: {reason}",
+            f"GET {url}: {reason}",
             lasting=isinstance(reason, ssl.SSLCertVerificationError),
         ) from None
     if not isinstance(answer, dict) or answer.get("kind") != "Application":
-        raise ApiError(f"{method} {url}: the answer is not an Application")
+        raise ApiError(f"GET {url}: the answer is not an Application")
     return answer
 
 
@@ -313,28 +301,26 @@ def _status_message(error: urllib.error.HTTPError) -> str:
 
 
 def wait(
-    read: Callable[[bool], dict[str, Any]],
+    read: Callable[[], dict[str, Any]],
     reached: Callable[[str | None], bool],
     timeout: float,
     interval: float,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
 ) -> str:
-    """Refresh, then read the Application every `interval` seconds until it is healthy at
-    `revision` (return where it stands), failed (raise `RolloutFailed`) or `timeout` passed
-    (raise `RolloutFailed` with the last state)."""
+    """Read the Application every `interval` seconds until it is healthy at `revision` (return
+    where it stands), failed (raise `RolloutFailed`) or `timeout` passed (raise `RolloutFailed`
+    with the last state)."""
     deadline = clock() + timeout
-    refresh = True
     state = "no answer yet"
     while True:
         try:
-            verdict = judge(read(refresh), reached)
+            verdict = judge(read(), reached)
         except ApiError as error:
             if error.lasting or clock() >= deadline:
                 raise
             state = f"the API did not answer: {error}"
         else:
-            refresh = False
             state = verdict.state
             if verdict.done:
                 return verdict.state
@@ -434,8 +420,9 @@ KUBERNETES_OPTIONS = ("namespace", "kubernetes_api", "token_file", "ca_file")
 
 def argo_cd_reader(
     parser: OneLineParser, arguments: argparse.Namespace, environ: Mapping[str, str]
-) -> Callable[[bool], dict[str, Any]]:
-    """Reading through Argo CD's API (`--server`), with the token of ARGOCD_AUTH_TOKEN."""
+) -> Callable[[], dict[str, Any]]:
+    """Reading through Argo CD's API (`--server`), with the token of ARGOCD_AUTH_TOKEN: asking
+    for a refresh until one read succeeds, then plain reads."""
     given = [name for name in KUBERNETES_OPTIONS if getattr(arguments, name) is not None]
     if given:
         parser.error(f"--{given[0].replace('_', '-')} goes with --kubernetes, not --server")
@@ -444,7 +431,15 @@ def argo_cd_reader(
         parser.error(f"{TOKEN_VARIABLE} is not set: the Argo CD token comes from the environment")
     if not arguments.server.startswith(("https://", "http://")):
         parser.error(f"--server {arguments.server[:80]!r} is not an http(s) URL")
-    return lambda refresh: fetch(arguments.server, token, arguments.application, refresh)
+    refresh = True
+
+    def read() -> dict[str, Any]:
+        nonlocal refresh
+        answer = fetch(arguments.server, token, arguments.application, refresh)
+        refresh = False
+        return answer
+
+    return read
 
 
 def kubernetes_api(arguments: argparse.Namespace, environ: Mapping[str, str]) -> Kubernetes:
@@ -458,8 +453,8 @@ def kubernetes_api(arguments: argparse.Namespace, environ: Mapping[str, str]) ->
 
 def kubernetes_reader(
     parser: OneLineParser, arguments: argparse.Namespace, environ: Mapping[str, str]
-) -> Callable[[bool], dict[str, Any]]:
-    """Reading the Application object from the Kubernetes API (`--kubernetes`)."""
+) -> Callable[[], dict[str, Any]]:
+    """Reading the Application object from the Kubernetes API (`--kubernetes`), GET only."""
     namespace = arguments.namespace or "argocd"
     if not NAMESPACE_PATTERN.fullmatch(namespace):
         parser.error(f"--namespace {namespace[:80]!r} is not a namespace name")
@@ -477,7 +472,7 @@ def kubernetes_reader(
     api = kubernetes_api(arguments, environ)
     api.token()  # a missing or empty token file is an error now, not after the timeout
     opener = api.opener()
-    return lambda refresh: kubernetes_fetch(api, opener, namespace, arguments.application, refresh)
+    return lambda: kubernetes_fetch(api, opener, namespace, arguments.application)
 
 
 if __name__ == "__main__":

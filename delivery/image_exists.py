@@ -24,6 +24,14 @@ from delivery.cli import OneLineParser
 EXIT_PRESENT, EXIT_ABSENT, EXIT_ERROR = 0, 1, 2
 
 
+MANIFEST_MEDIA_TYPES = (
+    "application/vnd.docker.distribution.manifest.v2+json",
+    "application/vnd.oci.image.manifest.v1+json",
+    "application/vnd.oci.image.index.v1+json",
+)
+"""What Kaniko pushes (Docker v2 or OCI), as `BatchGetImage` must be told to accept it."""
+
+
 class RegistryError(Exception):
     """ECR could not be asked; the message says why."""
 
@@ -34,11 +42,7 @@ def image_exists(client: BaseClient, repository: str, tag: str) -> bool:
         response = client.batch_get_image(
             repositoryName=repository,
             imageIds=[{"imageTag": tag}],
-            acceptedMediaTypes=[
-                "application/vnd.docker.distribution.manifest.v2+json",
-                "application/vnd.oci.image.manifest.v1+json",
-                "application/vnd.oci.image.index.v1+json",
-            ],
+            acceptedMediaTypes=list(MANIFEST_MEDIA_TYPES),
         )
     except (ClientError, BotoCoreError) as error:
         raise RegistryError(f"ECR {repository}: {error}") from None

@@ -34,6 +34,8 @@ from delivery.git import Git, GitError
 EXIT_SKIP = 0
 EXIT_BUILD = 1
 EXIT_ERROR = 2
+MAX_HISTORY = 500
+"""How many first-parent commits are read back for the last tag bump."""
 
 
 _REVERTS = re.compile(r"^This reverts commit ([0-9a-f]{40})\.?$", re.MULTILINE)
@@ -86,6 +88,20 @@ def merged_bumps(git: Git, commit: str, bot_email: str) -> list[str] | None:
     return brought
 
 
+def last_deployed_source(git: Git, tip: str, bot_email: str) -> str:
+    """What the last tag bump on `tip` (first-parent history) deployed, its Source-Commit; `tip`
+    itself when there is none. A deploy-only commit of the bot (a rollback, a promotion) names
+    it, so that human commits after it still count as unbuilt here, as they would without it."""
+    for commit in git.run(
+        "log", "--first-parent", f"--max-count={MAX_HISTORY}", "--format=%H", tip
+    ).split():
+        message = git.commit_message(commit)
+        if is_bot_commit(message) and git.committer_email(commit).lower() == bot_email.lower():
+            source = source_commit(message)
+            return source if source and git.is_ancestor(source, tip) else commit
+    return tip
+
+
 def decide(git: Git, revision: str, bot_email: str) -> tuple[int, str]:
     """(exit status, one-line reason) for `revision`."""
     head = git.rev_parse(revision)
@@ -114,7 +130,9 @@ def decide(git: Git, revision: str, bot_email: str) -> tuple[int, str]:
     if merged is not None:
         # Like the bumps it brings in: what the newest of them deployed, and nothing unbuilt
         # since (the merge itself aside).
-        deployed = source_commit(git.commit_message(merged[0]))
+        # What main had deployed when the pull request was merged (the bot's commit may
+        # have been made on an older tip, with an older Source-Commit).
+        deployed = last_deployed_source(git, git.rev_parse(f"{head}^1"), bot_email)
         if deployed and git.is_ancestor(deployed, head):
             unbuilt = [
                 commit

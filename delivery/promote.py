@@ -59,8 +59,7 @@ from delivery.deployed import (
     recorded_commit,
 )
 from delivery.git import Git, GitError
-from delivery.image_exists import RegistryError, image_exists
-from delivery.rollback import last_deployed_source
+from delivery.image_exists import MANIFEST_MEDIA_TYPES, RegistryError, image_exists
 from delivery.tag_bump import (
     BumpFailed,
     BumpRequest,
@@ -74,6 +73,9 @@ from delivery.tag_bump import (
 )
 from delivery.values_file import ValuesFileError, environment_values_file, scalar_in_text
 
+TAG_EXISTS = ("ImageAlreadyExistsException", "ImageTagAlreadyExistsException")
+"""What ECR answers a PutImage of a tag that exists (moto the first, the service the second on
+an IMMUTABLE repository)."""
 REGISTRY_POLL_SECONDS = 10
 DEFAULT_REGISTRY_TIMEOUT = 300
 MAX_REGISTRY_TIMEOUT = 3600
@@ -222,27 +224,51 @@ class EcrRegistry:
         return image_exists(self.client, self.repository, tag)
 
     def keep(self, tag: str, environment: str) -> str:
-        """Tag the image `tag` also `kept_tag(environment, tag)` (idempotent); return it."""
+        """Tag the image `tag` also `kept_tag(environment, tag)`; return that tag. Done already
+        (the same image so tagged: a promotion run again after a failed push) is done; the
+        tag on another image is an error (IMMUTABLE tags never move)."""
         kept = kept_tag(environment, tag)
         try:
-            [image] = self.client.batch_get_image(
-                repositoryName=self.repository, imageIds=[{"imageTag": tag}]
-            )["images"]
-            arguments = {
-                "repositoryName": self.repository,
-                "imageManifest": image["imageManifest"],
-                "imageTag": kept,
-                "imageDigest": image["imageId"]["imageDigest"],
-            }
-            if image.get("imageManifestMediaType"):
-                arguments["imageManifestMediaType"] = image["imageManifestMediaType"]
-            self.client.put_image(**arguments)
+            image = self._image(tag)
+            if image is None:
+                raise RegistryError(f"ECR {self.repository}: no image {tag}")
+            digest = image["imageId"]["imageDigest"]
+            existing = self._image(kept)
+            if existing is None:
+                arguments = {
+                    "repositoryName": self.repository,
+                    "imageManifest": image["imageManifest"],
+                    "imageTag": kept,
+                    "imageDigest": digest,
+                }
+                if image.get("imageManifestMediaType"):
+                    arguments["imageManifestMediaType"] = image["imageManifestMediaType"]
+                try:
+                    self.client.put_image(**arguments)
+                    return kept
+                except ClientError as error:
+                    if error.response.get("Error", {}).get("Code") not in TAG_EXISTS:
+                        raise
+                existing = self._image(kept)  # tagged meanwhile, or already: which image?
         except ClientError as error:
-            if error.response.get("Error", {}).get("Code") != "ImageAlreadyExistsException":
-                raise RegistryError(f"ECR {self.repository}: tag {kept}: {error}") from None
-        except (BotoCoreError, ValueError) as error:
             raise RegistryError(f"ECR {self.repository}: tag {kept}: {error}") from None
+        except BotoCoreError as error:
+            raise RegistryError(f"ECR {self.repository}: tag {kept}: {error}") from None
+        if existing is None or existing["imageId"]["imageDigest"] != digest:
+            raise RegistryError(
+                f"ECR {self.repository}: {kept} names another image than {tag} (IMMUTABLE "
+                "tags never move): look at both with aws ecr describe-images"
+            )
         return kept
+
+    def _image(self, tag: str) -> dict | None:
+        """The image `tag` names (its manifest and digest), or None."""
+        images = self.client.batch_get_image(
+            repositoryName=self.repository,
+            imageIds=[{"imageTag": tag}],
+            acceptedMediaTypes=list(MANIFEST_MEDIA_TYPES),
+        ).get("images", [])
+        return images[0] if images else None
 
 
 def ecr_registry(repository: str, region: str | None) -> EcrRegistry:
@@ -314,7 +340,6 @@ def promote(
         push_branch = f"promote/{target}/{tag}" if request.pull_request else None
         if push_branch is not None:
             check_new_branch(git, remote, push_branch)  # before any wait for the registry
-        deployed_source = last_deployed_source(git, tip, request.author_email)
     except GitError as error:
         raise BumpFailed(str(error)) from None
     except RecordError as error:
@@ -335,7 +360,7 @@ def promote(
             author_name=request.author_name,
             author_email=request.author_email,
             max_attempts=request.max_attempts,
-            source_commit=deployed_source,
+            deploy_only=True,
             subject=f"Promote image {tag} from {source} to {target}",
             extra_trailers=((PROMOTED_FROM_TRAILER_KEY, source),),
             push_branch=push_branch,

@@ -23,7 +23,6 @@ import sys
 from collections.abc import Callable, Sequence
 
 from delivery.cli import OneLineParser
-from delivery.commit_marker import is_bot_commit, source_commit
 from delivery.git import Git, GitError
 from delivery.image_exists import image_exists
 from delivery.tag_bump import (
@@ -61,20 +60,6 @@ def deployed_tags(git: Git, revision: str, values_file: str, key: str) -> list[s
     return tags
 
 
-def last_deployed_source(git: Git, tip: str, bot_email: str) -> str:
-    """What the last tag bump on `tip` (first-parent history) deployed, its Source-Commit; `tip`
-    itself when there is none. The rollback names it, so that human commits after it still
-    count as unbuilt for the loop guard, as they would without the rollback."""
-    for commit in git.run(
-        "log", "--first-parent", f"--max-count={MAX_HISTORY}", "--format=%H", tip
-    ).split():
-        message = git.commit_message(commit)
-        if is_bot_commit(message) and git.committer_email(commit).lower() == bot_email.lower():
-            source = source_commit(message)
-            return source if source and git.is_ancestor(source, tip) else commit
-    return tip
-
-
 def rollback(request: BumpRequest, in_registry: Callable[[str], bool] | None = None) -> str:
     """Check that `request.tag` was deployed from the values file before (and, with
     `in_registry`, that the registry still holds it), then bump to it."""
@@ -84,7 +69,6 @@ def rollback(request: BumpRequest, in_registry: Callable[[str], bool] | None = N
     try:
         tip = git.fetch_branch(request.remote, request.branch)
         tags = deployed_tags(git, tip, request.values_file, request.key)
-        source = last_deployed_source(git, tip, request.author_email)
     except GitError as error:
         raise BumpFailed(str(error)) from None
     if request.tag not in tags:
@@ -99,7 +83,7 @@ def rollback(request: BumpRequest, in_registry: Callable[[str], bool] | None = N
             f"{request.tag!r} is no longer in the registry (its lifecycle rule expired it): "
             "roll back to a newer one"
         )
-    return bump(dataclasses.replace(request, source_commit=source))
+    return bump(dataclasses.replace(request, deploy_only=True))
 
 
 def in_registry(repository: str, region: str | None = None) -> Callable[[str], bool]:

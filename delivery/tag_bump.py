@@ -29,6 +29,7 @@ from delivery.cli import OneLineParser
 from delivery.commit_marker import bump_commit_message
 from delivery.git import Git, GitError
 from delivery.identity import is_author_email, is_author_name
+from delivery.loop_guard import last_deployed_source
 from delivery.values_file import ValuesFileError, current_scalar, set_scalar
 
 TAG_PATTERN = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
@@ -111,9 +112,12 @@ class BumpRequest:
     author_email: str
     max_attempts: int
     source_commit: str | None = None
-    """The Source-Commit written (default: the checked-out commit, the one built). A rollback
-    builds nothing: it names what the last bump on the branch deployed, so commits that landed
-    after that bump still count as unbuilt for the loop guard."""
+    """The Source-Commit written (default: the checked-out commit, the one built)."""
+    deploy_only: bool = False
+    """The commit deploys an image built before (a rollback, a promotion): its Source-Commit is
+    what the last bump on the fetched tip deployed, worked out again at each attempt, so the
+    loop guard builds nothing for it, yet commits that landed after that bump and were never
+    built still count as unbuilt."""
     subject: str | None = None
     """The commit's subject after the `[ci-bump]` prefix (default: "Deploy image <tag>")."""
     extra_trailers: tuple[tuple[str, str], ...] = ()
@@ -257,7 +261,9 @@ def _bump_on_tip(git: Git, source_commit: str, request: BumpRequest) -> BumpResu
                 values_file,
                 key,
                 tag,
-                request.source_commit or source_commit,
+                last_deployed_source(git, base, request.author_email)
+                if request.deploy_only
+                else request.source_commit or source_commit,
                 subject=request.subject,
                 extra_trailers=request.extra_trailers,
             )

@@ -148,9 +148,11 @@ def main(argv: list[str], environ: Mapping[str, str] = os.environ, session=None)
     try:
         command, environment, auto_approve, including_backend = _settings(argv, environ)
         from infra_config import ConfigError, load_config
+        from infra_config.promotion import check_promotions
 
         try:
             config = load_config(environment)
+            check_promotions(config)
         except ConfigError as error:
             raise Refused(f"config error: {error}") from None
         import boto3

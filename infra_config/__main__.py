@@ -6,6 +6,7 @@
 import sys
 
 from infra_config.loader import DEFAULT_ENVIRONMENT, ConfigError, load_config
+from infra_config.promotion import check_promotions
 from infra_constructs.rds_ca import RdsCaError, rds_root_certificates
 
 
@@ -13,6 +14,7 @@ def main(argv: list[str]) -> int:
     environment = argv[0] if argv else DEFAULT_ENVIRONMENT
     try:
         config = load_config(environment)
+        check_promotions(config)  # the environments it promotes from and to agree with it
         if config.database.kind == "rds":  # the app verifies RDS against the region's CAs
             rds_root_certificates(config.aws.region)
     except (ConfigError, RdsCaError) as error:

@@ -343,6 +343,13 @@ class ArgoCdSettings(Strict):
         description="gitops.repo_url is private: Argo CD reads it with the Git token "
         "(platform.jenkins.git_credentials_secret), synced as its repository Secret.",
     )
+    git_poll_seconds: int = Field(
+        default=30,
+        ge=10,
+        le=3600,
+        description="How often Argo CD compares the Application with Git (timeout.reconciliation, "
+        "no jitter): a push deploys within this time, and the pipeline's wait sees it.",
+    )
 
 
 class AppSettings(Strict):

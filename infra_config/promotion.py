@@ -70,8 +70,9 @@ def promotion_source(config: EnvironmentConfig, directory: Path | None = None) -
 
 def promotion_targets(config: EnvironmentConfig, directory: Path | None = None) -> list[Promotion]:
     """The promotions out of `config`'s environment: every environment file whose
-    `gitops.promoted_from` names it. Each target's file is validated in full; whether the pair
-    fits together is the target's synth to report (`promotion_source`)."""
+    `gitops.promoted_from` names it, each validated in full and checked against `config`. A
+    file that cannot be read is an error: it could be a target, whose images this
+    environment's registry must then keep or replicate."""
     directory = directory or config_dir()
     promotions = []
     for name in available_environments(directory):
@@ -79,29 +80,44 @@ def promotion_targets(config: EnvironmentConfig, directory: Path | None = None) 
             continue
         try:
             data = read_yaml(directory / f"{name}.yaml")
-        except (YamlRefused, OSError):
-            continue  # not a promotion of ours that we could tell; its own synth reports it
+        except YamlRefused as refused:
+            raise ConfigError(f"config/{name}.yaml: {refused}") from None
+        except OSError as error:
+            raise ConfigError(f"config/{name}.yaml: cannot be read: {error.strerror}") from None
         gitops = data.get("gitops") if isinstance(data, dict) else None
         if isinstance(gitops, dict) and gitops.get("promoted_from") == config.environment:
-            promotions.append(Promotion(source=config, target=load_config(name, directory)))
+            promotion = Promotion(source=config, target=load_config(name, directory))
+            _check(promotion, f"config/{name}.yaml")
+            promotions.append(promotion)
     return promotions
+
+
+def check_promotions(config: EnvironmentConfig, directory: Path | None = None) -> None:
+    """Both directions at once, as `make synth` and `make deploy` check them before anything
+    runs: the promotion into `config`'s environment and those out of it (`ConfigError`)."""
+    promotion_source(config, directory)
+    promotion_targets(config, directory)
 
 
 def _check(promotion: Promotion, shown: str) -> None:
     source, target = promotion.source, promotion.target
     name = source.environment
-    if source.gitops.promoted_from == target.environment:
+    if source.gitops.promoted_from is not None:
         raise ConfigError(
             f"{shown}: gitops.promoted_from: {name!r} is itself promoted from "
-            f"{target.environment!r}: one of them must build (promoted_from: null)"
+            f"{source.gitops.promoted_from!r}: promote from the environment that builds "
+            f"(its promoted_from is null)"
         )
-    same = ("repo_url", "branch", "chart_path")
+    # One repository, branch and chart; one bot, whose commits (promotions and rollbacks
+    # included) the building environment's loop guard knows as deploy-only.
+    same = ("repo_url", "branch", "chart_path", "bot_email")
     for field in same:
         mine, theirs = getattr(target.gitops, field), getattr(source.gitops, field)
         if mine != theirs:
             raise ConfigError(
                 f"{shown}: gitops.{field}: {mine!r} differs from {name}'s {theirs!r}: a "
-                f"promotion writes {target.environment}'s tag beside {name}'s; use {theirs!r}"
+                f"promotion writes {target.environment}'s tag beside {name}'s, as the same bot; "
+                f"use {theirs!r}"
             )
     if target.registry.repository_name != source.registry.repository_name:
         raise ConfigError(

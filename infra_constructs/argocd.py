@@ -30,10 +30,10 @@ ARGOCD_APPS_CHART = HelmChart(name="argocd-apps", repository="https://argoproj.g
 IN_CLUSTER = "https://kubernetes.default.svc"
 RESOURCES_FINALIZER = "resources-finalizer.argocd.argoproj.io"
 """Deleting the Application deletes what it deployed first (no orphans, no stuck namespace)."""
-WATCHER_VERBS = ("get", "patch")
-"""What a watcher may do to the Application: read its status, and set its refresh annotation
-(`argocd.argoproj.io/refresh`, which makes Argo CD compare with Git at once). Nothing else: a
-patch cannot sync by itself (automated sync does), and the AppProject still confines it."""
+WATCHER_VERBS = ("get",)
+"""What a watcher may do to the Application: read it (its status), nothing else. Not `patch`:
+RBAC cannot confine a patch to the refresh annotation, and a patch of `.operation` or `.spec`
+deploys whatever it names. Argo CD notices a push by polling Git (`git_poll_seconds`)."""
 
 
 @dataclass(frozen=True)
@@ -44,13 +44,23 @@ class ArgoCdValuesProps:
         `kubectl port-forward` only, nothing is exposed).
     alb: the ALB of `host` (required with `host`).
     admin_enabled: keep the built-in admin account (turn off once SSO or accounts exist).
+    git_poll_seconds: how often Argo CD compares each Application with Git
+        (`timeout.reconciliation`, without jitter; default 30, the chart's own 120 plus up to
+        60 of jitter): a push is noticed within this time without a webhook or a write into
+        Argo CD by the pipeline. One `git ls-remote` per Application per poll.
     """
 
     host: str | None = None
     alb: AlbIngressProps | None = None
     admin_enabled: bool = True
+    git_poll_seconds: int = 30
 
     def __post_init__(self) -> None:
+        if not 10 <= self.git_poll_seconds <= 3600:
+            raise ValueError(
+                f"ArgoCdValuesProps.git_poll_seconds: {self.git_poll_seconds} must be from 10 to "
+                "3600"
+            )
         if (self.host is None) != (self.alb is None):
             raise ValueError(
                 "ArgoCdValuesProps: host and alb go together: set both to expose Argo CD, "
@@ -67,7 +77,13 @@ def argocd_values(props: ArgoCdValuesProps) -> dict[str, Any]:
     <host>` works without `--grpc-web`.
     """
     values: dict[str, Any] = {
-        "configs": {"cm": {"admin.enabled": props.admin_enabled}},
+        "configs": {
+            "cm": {
+                "admin.enabled": props.admin_enabled,
+                "timeout.reconciliation": f"{props.git_poll_seconds}s",
+                "timeout.reconciliation.jitter": "0s",
+            }
+        },
         "dex": {"enabled": False},
         "server": {"service": {"type": "ClusterIP"}},
     }
@@ -234,9 +250,9 @@ class ArgoCdApplicationProps:
     secrets: the Secrets the app reads, synced from AWS Secrets Manager into its namespace
         (default none; each must be for `destination_namespace`).
     secrets_refresh_minutes: how often they are read again (default 60).
-    watchers: service accounts, `(namespace, name)`, that may get the Application and ask for
-        a refresh (`WATCHER_VERBS`, a Role in Argo CD's namespace): the pipeline's build pods,
-        which wait for the deploy without any Argo CD token (default none).
+    watchers: service accounts, `(namespace, name)`, that may read the Application
+        (`WATCHER_VERBS`, a Role in Argo CD's namespace): the pipeline's build pods, which wait
+        for the deploy without any Argo CD token (default none).
     """
 
     version: str

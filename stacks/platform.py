@@ -175,6 +175,7 @@ class PlatformStack(EnvironmentStack):
                     host=ingress.argocd_host,
                     alb=alb("tools", ingress.allowed_cidrs) if ingress.argocd_host else None,
                     admin_enabled=platform.argocd.admin_enabled,
+                    git_poll_seconds=platform.argocd.git_poll_seconds,
                 ),
                 secrets=argocd_secrets(config),
                 secrets_refresh_minutes=config.addons.external_secrets.refresh_interval_minutes,

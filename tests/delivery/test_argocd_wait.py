@@ -1,7 +1,9 @@
-"""`python -m delivery.argocd_wait` against a local HTTP server that answers as Argo CD's API
-does (`GET /api/v1/applications/<name>`). Every answer is an Application in Argo CD's own shape:
-each fixture is validated against the upstream Application CRD (argo-cd 10.1.1), status
-included, with unknown fields refused, so none is invented."""
+"""`python -m delivery.argocd_wait` against local HTTP servers that answer as Argo CD's API
+(`GET /api/v1/applications/<name>`) and as the Kubernetes API (`GET` of the Application object,
+the only verb the build pods' Role grants: any other request fails the test) do. Every answer is
+an Application in Argo CD's own shape: each fixture is validated against the upstream
+Application CRD (argo-cd 10.1.1), status included, with unknown fields refused, so none is
+invented."""
 
 from __future__ import annotations
 
@@ -16,6 +18,8 @@ import ssl
 import subprocess
 import sys
 import threading
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -138,9 +142,13 @@ def test_the_crd_check_refuses_an_invented_field():
 
 
 @contextmanager
-def argo_cd(answers: list[dict]) -> Iterator[tuple[str, list[str]]]:
+def argo_cd(answers: list[dict | int]) -> Iterator[tuple[str, list[str]]]:
     """A server answering each GET with the next of `answers` (the last one again once they
-    run out), 401 without the token; yields its URL and the paths it was asked."""
+    run out; a number: that HTTP status instead), 401 without the token; yields its URL and
+    the paths it was asked."""
+    for answer in answers:
+        if isinstance(answer, dict):
+            application_validator().validate(answer)
     asked: list[str] = []
 
     class Handler(BaseHTTPRequestHandler):
@@ -150,7 +158,12 @@ def argo_cd(answers: list[dict]) -> Iterator[tuple[str, list[str]]]:
                 self.send_response(401, "Unauthorized")
                 self.end_headers()
                 return
-            body = json.dumps(answers[min(len(asked) - 1, len(answers) - 1)]).encode()
+            answer = answers[min(len(asked) - 1, len(answers) - 1)]
+            if isinstance(answer, int):
+                self.send_response(answer)
+                self.end_headers()
+                return
+            body = json.dumps(answer).encode()
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
             self.end_headers()
@@ -192,6 +205,17 @@ def test_it_refreshes_first_then_waits_until_synced_and_healthy_at_the_revision(
     assert TOKEN not in result.stdout + result.stderr
 
 
+def test_the_refresh_is_asked_again_until_argo_cd_answers_once():
+    with argo_cd([502, OUT_OF_SYNC, HEALTHY]) as (url, asked):
+        result = run(url, "--timeout", "30")
+    assert result.returncode == 0, result.stderr
+    assert asked == [
+        "/api/v1/applications/django-app?refresh=normal",
+        "/api/v1/applications/django-app?refresh=normal",
+        "/api/v1/applications/django-app",
+    ]
+
+
 def test_a_degraded_rollout_fails_with_argo_cds_reason():
     with argo_cd([PROGRESSING, DEGRADED]) as (url, _):
         result = run(url, "--timeout", "30")
@@ -223,7 +247,7 @@ def test_out_of_sync_forever_times_out_with_the_last_state():
     now = [0.0]
     with pytest.raises(RolloutFailed, match="after 60 s: OutOfSync at 0b1c2d3e0b1c, Healthy"):
         wait(
-            lambda refresh: OUT_OF_SYNC,
+            lambda: OUT_OF_SYNC,
             exactly(REVISION),
             timeout=60,
             interval=5,
@@ -272,7 +296,7 @@ def test_a_passing_api_outage_is_waited_out_but_a_refused_token_is_not():
 
     answers = iter([ApiError("HTTP 502 Bad Gateway"), PROGRESSING, HEALTHY])
 
-    def read(refresh):
+    def read():
         answer = next(answers)
         if isinstance(answer, ApiError):
             raise answer
@@ -281,7 +305,7 @@ def test_a_passing_api_outage_is_waited_out_but_a_refused_token_is_not():
     now, clock, sleep = virtual_time()
     assert "Healthy" in wait(read, exactly(REVISION), 60, 5, clock=clock, sleep=sleep)
 
-    def refused(refresh):
+    def refused():
         raise ApiError("HTTP 401 Unauthorized", lasting=True)
 
     with pytest.raises(ApiError, match="401"):
@@ -306,34 +330,18 @@ def test_no_token_and_no_server_are_one_line_each():
 # --kubernetes: the Application object read from the Kubernetes API as a service account.
 
 APPLICATION_PATH = "/apis/argoproj.io/v1alpha1/namespaces/{namespace}/applications/django-app"
-REFRESHED = {"metadata": {"annotations": {"argocd.argoproj.io/refresh": "normal"}}}
-OBJECT_META = {
-    "type": "object",
-    "properties": {
-        "name": {"type": "string"},
-        "namespace": {"type": "string"},
-        "annotations": {"type": "object", "additionalProperties": {"type": "string"}},
-    },
-}
-"""What the API server checks of the patched metadata (the CRD leaves it to ObjectMeta)."""
-FORBIDDEN_PATCH = (
-    'applications.argoproj.io "django-app" is forbidden: User '
-    '"system:serviceaccount:jenkins:jenkins-agent" cannot patch resource "applications" in '
-    'API group "argoproj.io" in the namespace "argocd"'
-)
 
 
-def merge_patch(target, patch):
-    """RFC 7386, as the API server applies `application/merge-patch+json`."""
-    if not isinstance(patch, dict):
-        return copy.deepcopy(patch)
-    result = copy.deepcopy(target) if isinstance(target, dict) else {}
-    for key, value in patch.items():
-        if value is None:
-            result.pop(key, None)
-        else:
-            result[key] = merge_patch(result.get(key), value)
-    return result
+def forbidden(verb: str) -> str:
+    """The API server's message when RBAC refuses `verb` on the Application."""
+    return (
+        'applications.argoproj.io "django-app" is forbidden: User '
+        f'"system:serviceaccount:jenkins:jenkins-agent" cannot {verb} resource "applications" '
+        'in API group "argoproj.io" in the namespace "argocd"'
+    )
+
+
+FORBIDDEN_GET = forbidden("get")
 
 
 def status(code: int, reason: str, message: str) -> dict:
@@ -350,14 +358,11 @@ def status(code: int, reason: str, message: str) -> dict:
 
 
 class KubernetesApi:
-    """What the fake API server saw: every request, the patches it applied, and the objects it
-    refused as invalid (none, if the tool patches as the CRD allows)."""
+    """What the fake API server saw: every request (method, path, authorization)."""
 
     def __init__(self, url: str) -> None:
         self.url = url
         self.requests: list[dict] = []
-        self.patches: list[dict] = []
-        self.invalid: list[str] = []
 
     @property
     def methods(self) -> list[str]:
@@ -370,18 +375,21 @@ def kubernetes(
     token_file,
     *,
     namespace: str = "argocd",
-    refuse: dict | None = None,
+    refuse: list[int] | None = None,
     rotate_after: int | None = None,
     tls=None,
 ) -> Iterator[KubernetesApi]:
-    """A server answering as the Kubernetes API does at the Application's path: GET with the
-    next of `answers` (the last one again once they run out), PATCH (merge patch) with the next
-    one patched, after validating the result against the CRD. The bearer token must be what
-    `token_file` holds at that moment (401 otherwise). `refuse`: {method: [status codes]}, the
-    next code answered instead, while any remain. `rotate_after`: after that many requests the
-    token file gets a new token, as the kubelet rotates a projected token. `tls`: an
-    ssl.SSLContext to serve https with."""
-    refuse = {method: list(codes) for method, codes in (refuse or {}).items()}
+    """A server answering as the Kubernetes API does at the Application's path, to GET only
+    (the Role grants get, nothing else): each GET with the next of `answers` (the last one
+    again once they run out). Any other method is recorded, refused as RBAC would (403), and
+    fails the test when the block ends. The bearer token must be what `token_file` holds at
+    that moment (401 otherwise). `refuse`: status codes answered to the next GETs instead,
+    while any remain. `rotate_after`: after that many requests the token file gets a new
+    token, as the kubelet rotates a projected token. `tls`: an ssl.SSLContext to serve https
+    with."""
+    for answer in answers:
+        application_validator().validate(answer)
+    refuse = list(refuse or [])
     path = APPLICATION_PATH.format(namespace=namespace)
     served = [0]
 
@@ -399,17 +407,13 @@ def kubernetes(
             self.end_headers()
             self.wfile.write(data)
 
-        def handle_any(self) -> dict | None:
-            """Check the request; answer an error (and return None) or return the request."""
-            length = int(self.headers.get("Content-Length") or 0)
-            request = {
-                "method": self.command,
-                "path": self.path,
-                "authorization": self.headers.get("Authorization"),
-                "content_type": self.headers.get("Content-Type"),
-                "body": self.rfile.read(length) if length else b"",
-            }
-            api.requests.append(request)
+        def authorized(self) -> bool:
+            """Record the request; answer 401 (and return False) unless its token is the
+            file's."""
+            authorization = self.headers.get("Authorization")
+            api.requests.append(
+                {"method": self.command, "path": self.path, "authorization": authorization}
+            )
             if rotate_after is not None and len(api.requests) == rotate_after:
                 fresh = token_file.with_name("token.new")
                 fresh.write_text("rotated-token\n")
@@ -417,44 +421,32 @@ def kubernetes(
                 expected = f"Bearer {TOKEN}"  # this request was sent before the rotation
             else:
                 expected = f"Bearer {token_file.read_text().strip()}"
-            if request["authorization"] != expected:
+            if authorization != expected:
                 self.answer(401, status(401, "Unauthorized", "Unauthorized"))
-                return None
-            if self.path != path:
-                self.answer(404, status(404, "NotFound", "the server could not find it"))
-                return None
-            if refuse.get(self.command):
-                code = refuse[self.command].pop(0)
-                reason = {403: "Forbidden", 404: "NotFound"}.get(code, "InternalError")
-                message = FORBIDDEN_PATCH if code == 403 else "etcdserver: request timed out"
-                self.answer(code, status(code, reason, message))
-                return None
-            return request
+                return False
+            return True
 
         def do_GET(self) -> None:
-            if self.handle_any() is not None:
+            if not self.authorized():
+                return
+            if self.path != path:
+                self.answer(404, status(404, "NotFound", "the server could not find it"))
+            elif refuse:
+                code = refuse.pop(0)
+                reason = {403: "Forbidden", 404: "NotFound"}.get(code, "InternalError")
+                message = FORBIDDEN_GET if code == 403 else "etcdserver: request timed out"
+                self.answer(code, status(code, reason, message))
+            else:
                 self.answer(200, document(served[0]))
                 served[0] += 1
 
-        def do_PATCH(self) -> None:
-            request = self.handle_any()
-            if request is None:
-                return
-            if request["content_type"] != "application/merge-patch+json":
-                self.answer(415, status(415, "UnsupportedMediaType", request["content_type"]))
-                return
-            patch = json.loads(request["body"])
-            patched = merge_patch(document(served[0]), patch)
-            try:
-                application_validator().validate(patched)
-                jsonschema.validate(patched["metadata"], OBJECT_META)
-            except jsonschema.ValidationError as error:
-                api.invalid.append(error.message)
-                self.answer(422, status(422, "Invalid", error.message))
-                return
-            api.patches.append(patch)
-            self.answer(200, patched)
-            served[0] += 1
+        def refuse_verb(self) -> None:
+            """Not granted: the Role has get only."""
+            if self.authorized():
+                verb = {"POST": "create", "PUT": "update"}.get(self.command, self.command.lower())
+                self.answer(403, status(403, "Forbidden", forbidden(verb)))
+
+        do_PATCH = do_PUT = do_POST = do_DELETE = refuse_verb
 
         def log_message(self, *args) -> None:
             pass
@@ -471,6 +463,7 @@ def kubernetes(
     finally:
         server.shutdown()
         server.server_close()
+    assert set(api.methods) <= {"GET"}, f"not only GETs: {api.methods}"
 
 
 @pytest.fixture
@@ -527,7 +520,7 @@ def one_line(result: subprocess.CompletedProcess) -> str:
     return line
 
 
-def test_kubernetes_patches_the_refresh_annotation_once_then_reads_until_healthy(token_file):
+def test_kubernetes_only_reads_until_synced_and_healthy(token_file):
     """Plain http (to a loopback address only) never goes through a proxy: it would see the
     token."""
     dead_proxy = {"http_proxy": "http://127.0.0.1:9", "HTTP_PROXY": "http://127.0.0.1:9"}
@@ -538,21 +531,18 @@ def test_kubernetes_patches_the_refresh_annotation_once_then_reads_until_healthy
         result.stdout
         == "argocd_wait: django-app is Synced at 3f9c2e1a3f9c, Healthy, last sync Succeeded\n"
     )
-    assert api.methods == ["PATCH", "GET", "GET"]
+    assert api.methods == ["GET", "GET", "GET"]
     assert {request["path"] for request in api.requests} == {
         "/apis/argoproj.io/v1alpha1/namespaces/argocd/applications/django-app"
     }
-    assert api.patches == [REFRESHED] and api.invalid == []
-    assert api.requests[0]["content_type"] == "application/merge-patch+json"
     assert TOKEN not in result.stdout + result.stderr
 
 
-def test_kubernetes_sends_the_refresh_until_it_succeeds_once(token_file):
-    with kubernetes([OUT_OF_SYNC, HEALTHY], token_file, refuse={"PATCH": [500]}) as api:
+def test_kubernetes_a_passing_api_error_is_read_again(token_file):
+    with kubernetes([OUT_OF_SYNC, HEALTHY], token_file, refuse=[500]) as api:
         result = in_pod(api, token_file, "--timeout", "30")
     assert result.returncode == 0, result.stderr
-    assert api.methods == ["PATCH", "PATCH", "GET"]
-    assert api.patches == [REFRESHED]
+    assert api.methods == ["GET", "GET", "GET"]
 
 
 def test_kubernetes_a_degraded_rollout_fails_with_argo_cds_reason(token_file):
@@ -561,7 +551,7 @@ def test_kubernetes_a_degraded_rollout_fails_with_argo_cds_reason(token_file):
     assert result.returncode == 1
     line = one_line(result)
     assert 'Deployment/django-app: Deployment "django-app" exceeded its progress deadline' in line
-    assert api.methods == ["PATCH", "GET"] and api.invalid == []
+    assert api.methods == ["GET", "GET"]
 
 
 def test_kubernetes_out_of_sync_forever_times_out_with_the_last_state(token_file):
@@ -571,21 +561,41 @@ def test_kubernetes_out_of_sync_forever_times_out_with_the_last_state(token_file
     assert one_line(result) == (
         "argocd_wait: error: not Synced and Healthy after 2 s: OutOfSync at 0b1c2d3e0b1c, Healthy"
     )
-    assert api.methods[0] == "PATCH" and set(api.methods[1:]) == {"GET"}
-    assert len(api.patches) == 1
+    assert len(api.methods) >= 2 and set(api.methods) == {"GET"}
 
 
 def test_kubernetes_forbidden_is_exit_2_at_once_with_what_the_role_must_grant(token_file):
-    with kubernetes([HEALTHY], token_file, refuse={"PATCH": [403]}) as api:
+    with kubernetes([HEALTHY], token_file, refuse=[403]) as api:
         result = in_pod(api, token_file, "--timeout", "30")
     assert result.returncode == 2
     assert one_line(result) == (
-        f"argocd_wait: error: PATCH {api.url}/apis/argoproj.io/v1alpha1/namespaces/argocd/"
-        f"applications/django-app: HTTP 403 Forbidden: {FORBIDDEN_PATCH}; the service account "
-        "needs get and patch on applications.argoproj.io django-app in argocd (the platform "
-        "stack's Role)"
+        f"argocd_wait: error: GET {api.url}/apis/argoproj.io/v1alpha1/namespaces/argocd/"
+        f"applications/django-app: HTTP 403 Forbidden: {FORBIDDEN_GET}; the service account "
+        "needs get on applications.argoproj.io django-app in argocd (the platform stack's Role)"
     )
-    assert api.methods == ["PATCH"]
+    assert api.methods == ["GET"]
+
+
+def test_the_fake_kubernetes_api_fails_a_test_that_sends_anything_but_get(token_file):
+    """The guard every Kubernetes test relies on: a PATCH is refused as the Role refuses it, and
+    fails the test."""
+    with (
+        pytest.raises(AssertionError, match=r"not only GETs: \['PATCH'\]"),
+        kubernetes([HEALTHY], token_file) as api,
+    ):
+        request = urllib.request.Request(
+            api.url + APPLICATION_PATH.format(namespace="argocd"),
+            data=b"{}",
+            headers={
+                "Authorization": f"Bearer {TOKEN}",
+                "Content-Type": "application/merge-patch+json",
+            },
+            method="PATCH",
+        )
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request, timeout=10)
+        assert refused.value.code == 403
+        assert json.load(refused.value)["message"] == forbidden("patch")
 
 
 def test_kubernetes_no_such_application_is_exit_2_at_once(token_file):
@@ -596,7 +606,7 @@ def test_kubernetes_no_such_application_is_exit_2_at_once(token_file):
         "HTTP 404 Not Found: the server could not find it; "
         "no Application django-app in namespace elsewhere"
     )
-    assert api.methods == ["PATCH"]
+    assert api.methods == ["GET"]
 
 
 def test_kubernetes_reads_the_token_file_again_for_every_request(token_file):
@@ -799,8 +809,8 @@ def test_in_cluster_over_tls_from_the_service_variables(tmp_path, token_file):
         trusted = argocd_wait(*common, "--ca-file", str(ca_file), env=env)
         untrusted = argocd_wait(*common, "--ca-file", str(other_ca), env=env)
     assert trusted.returncode == 0, trusted.stderr
-    assert api.methods == ["PATCH", "GET"] and api.patches == [REFRESHED]
+    assert api.methods == ["GET", "GET"]
     assert untrusted.returncode == 2
     line = one_line(untrusted)
-    assert line.startswith(f"argocd_wait: error: PATCH https://127.0.0.1:{port}/apis/")
+    assert line.startswith(f"argocd_wait: error: GET https://127.0.0.1:{port}/apis/")
     assert "certificate verify failed" in line

@@ -261,3 +261,19 @@ def test_a_merge_of_a_human_branch_is_built(sandbox):
     merge_promotion_branch(sandbox, developer, "feature")
 
     assert sandbox.loop_guard(developer).returncode == BUILD
+
+
+def test_a_promotion_merged_after_dev_built_more_is_still_deploy_only(sandbox, monkeypatch):
+    """The bot's commit was made on an older tip: what counts is what main had deployed."""
+    for name, value in sandbox.env.items():
+        monkeypatch.setenv(name, value)
+    branch = promote_to_branch(sandbox)
+    developer = sandbox.clone("developer")
+    sandbox.commit(developer, {"app.py": "print('new feature')\n"}, "New feature")
+    checkout_remote_main(sandbox, sandbox.workspace)
+    assert sandbox.tag_bump("89abcdef0123").returncode == 0  # its build's bump
+    merge_promotion_branch(sandbox, developer, branch)
+
+    result = sandbox.loop_guard(developer)
+
+    assert result.returncode == SKIP, result.stdout

@@ -4,6 +4,7 @@ environment made the sandbox's; one test runs it as the module the pipeline runs
 
 from __future__ import annotations
 
+import json
 import os
 
 import pytest
@@ -393,6 +394,51 @@ def test_keeping_an_image_twice_is_harmless(ecr):
     assert image_tags(ecr) == {TAG, f"prod-{TAG}"}
 
 
+class ImmutableEcr:
+    """ECR as the real service answers a PutImage of a tag an IMMUTABLE repository has already
+    (ImageTagAlreadyExistsException, which moto does not raise), around moto's client."""
+
+    def __init__(self, client):
+        self.client, self.exceptions = client, client.exceptions
+
+    def batch_get_image(self, **arguments):
+        return self.client.batch_get_image(**arguments)
+
+    def put_image(self, **arguments):
+        from botocore.exceptions import ClientError
+
+        tags = {
+            t
+            for image in self.client.describe_images(repositoryName=arguments["repositoryName"])[
+                "imageDetails"
+            ]
+            for t in image.get("imageTags", [])
+        }
+        if arguments["imageTag"] in tags:
+            error = {"Error": {"Code": "ImageTagAlreadyExistsException", "Message": "exists"}}
+            raise ClientError(error, "PutImage")
+        return self.client.put_image(**arguments)
+
+
+def test_a_promotion_run_again_after_a_failed_push_keeps_the_image_it_kept(ecr):
+    push_image(ecr)
+    registry = promote_module.EcrRegistry(ImmutableEcr(ecr), REPOSITORY)
+    assert registry.keep(TAG, "prod") == f"prod-{TAG}"
+    assert registry.keep(TAG, "prod") == f"prod-{TAG}", "a second run finds it done"
+
+
+def test_a_kept_tag_on_another_image_is_an_error(ecr):
+    push_image(ecr)
+    layer = {"mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip", "size": 1}
+    other = MANIFEST.replace(
+        '"layers": []', f'"layers": [{json.dumps({**layer, "digest": "sha256:" + "2" * 64})}]'
+    )
+    ecr.put_image(repositoryName=REPOSITORY, imageManifest=other, imageTag=f"prod-{TAG}")
+    registry = promote_module.EcrRegistry(ImmutableEcr(ecr), REPOSITORY)
+    with pytest.raises(promote_module.RegistryError, match=f"prod-{TAG} names another image"):
+        registry.keep(TAG, "prod")
+
+
 def test_a_tag_too_long_to_keep_is_refused_before_any_wait(repo, capsys, ecr):
     long_tag = "a" * 125
     deploy_in_dev(repo, tag=long_tag)
@@ -481,6 +527,36 @@ def test_waits_for_the_image_to_replicate_then_promotes(repo, capsys, ecr):
         f"promote: {REPOSITORY}:{TAG} is not in prod's registry yet; asking every 10 s for up "
         "to 60 s"
     )
+
+
+def test_a_dev_build_landing_during_the_wait_keeps_the_promotion_deploy_only(repo, ecr):
+    """The Source-Commit is worked out on the tip the commit is made on, not the first one."""
+    from delivery.loop_guard import decide
+
+    deploy_in_dev(repo)
+    developer = repo.clone("developer")
+
+    def dev_builds_meanwhile(count):
+        if count == 1:
+            repo.commit(developer, {"app.py": "print('new')\n"}, "New feature")
+            repo.git("fetch", "--quiet", "origin", cwd=developer)
+            repo.git("checkout", "--quiet", "--detach", "origin/main", cwd=developer)
+            options = ["--values-file", DEV, "--tag=89abcdef0123", "--repo-dir", str(developer)]
+            identity = ["--author-name", BOT_NAME, "--author-email", repo.bot_email]
+            assert tag_bump_main([*options, *identity]) == 0
+        if count == 2:
+            push_image(ecr)
+
+    fake = FakeTime(on_sleep=dev_builds_meanwhile)
+    promote_module.promote(
+        request(repo, 60),
+        registry=promote_module.EcrRegistry(ecr, REPOSITORY),
+        clock=fake.clock,
+        sleep=fake.sleep,
+    )
+
+    status, reason = decide(Git(repo.workspace), "HEAD", repo.bot_email)
+    assert status == SKIP, reason
 
 
 def test_gives_up_waiting_for_the_image_after_the_timeout(repo, ecr):

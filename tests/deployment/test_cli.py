@@ -135,3 +135,15 @@ def test_wrong_arguments_print_the_usage(capsys):
     assert main([]) == 2
     assert main(["apply", "dev"]) == 2
     assert capsys.readouterr().err.splitlines() == [USAGE, USAGE]
+
+
+def test_a_pair_of_environments_that_disagree_is_refused_before_anything(
+    tmp_path, monkeypatch, capsys
+):
+    from synth_helpers import ConfigDir
+
+    configs = ConfigDir(tmp_path, monkeypatch)
+    configs.edit("prod", aws__account_id="222222222222")
+    assert main(["deploy", "prod"], environ={}) == 2
+    [line] = capsys.readouterr().err.splitlines()
+    assert line.startswith("config error: config/prod.yaml: aws.account_id: set it in ")

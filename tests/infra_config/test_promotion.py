@@ -67,7 +67,11 @@ def test_one_account_named_and_the_other_not_is_refused(configs):
         (
             {"gitops__branch": "release"},
             "config/prod.yaml: gitops.branch: 'release' differs from dev's 'main': a promotion "
-            "writes prod's tag beside dev's; use 'main'",
+            "writes prod's tag beside dev's, as the same bot; use 'main'",
+        ),
+        (
+            {"gitops__bot_email": "prod-bot@example.com"},
+            "config/prod.yaml: gitops.bot_email: 'prod-bot@example.com' differs from dev's ",
         ),
         (
             {"gitops__promoted_from": "qa"},
@@ -90,11 +94,23 @@ def test_an_unknown_source_names_the_environments_there_are(configs):
     assert "no such environment file; available environments: dev, prod" in str(error.value)
 
 
-def test_two_environments_promoted_from_each_other_are_refused(configs):
+def test_promoting_from_an_environment_that_is_itself_promoted_is_refused(configs):
     configs.edit("dev", gitops__promoted_from="prod")
     with pytest.raises(ConfigError) as error:
         promotion_source(configs.load("prod"))
-    assert "is itself promoted from 'prod': one of them must build" in str(error.value)
+    assert str(error.value) == (
+        "config/prod.yaml: gitops.promoted_from: 'dev' is itself promoted from 'prod': promote "
+        "from the environment that builds (its promoted_from is null)"
+    )
+    (configs.path / "staging.yaml").write_text(
+        (configs.path / "prod.yaml")
+        .read_text()
+        .replace("environment: prod", "environment: staging")
+    )
+    configs.edit("dev", gitops__promoted_from=None)
+    configs.edit("prod", gitops__promoted_from="staging")
+    with pytest.raises(ConfigError, match="'staging' is itself promoted from 'dev'"):
+        promotion_source(configs.load("prod"))
 
 
 @pytest.mark.parametrize(
@@ -130,6 +146,19 @@ def test_an_account_id_is_twelve_digits_as_a_string(configs):
         configs.load("dev")
 
 
-def test_a_broken_unrelated_file_does_not_hide_the_promotions(configs):
+def test_an_unreadable_environment_file_is_refused_not_skipped(configs):
+    """It could be a promotion target: dropping its rules silently would expire its images."""
     (configs.path / "scratch.yaml").write_text("project: [unclosed\n")
-    assert [p.target.environment for p in promotion_targets(configs.load("dev"))] == ["prod"]
+    with pytest.raises(ConfigError) as error:
+        promotion_targets(configs.load("dev"))
+    assert str(error.value).startswith("config/scratch.yaml: ")
+    assert "\n" not in str(error.value)
+
+
+def test_make_synth_checks_the_pair_before_the_cdktf_cli(configs, capsys):
+    from infra_config.__main__ import main
+
+    configs.edit("prod", aws__account_id="222222222222")
+    assert main(["prod"]) == 1
+    assert capsys.readouterr().err.startswith("config error: config/prod.yaml: aws.account_id: ")
+    assert main(["dev"]) == 1, "dev's synth checks the environments promoted from it too"

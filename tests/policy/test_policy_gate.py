@@ -86,6 +86,8 @@ class BrokenCopy:
     """The file, relative to the framework's scanned directory (see `scanned_directories`)."""
     edit: Callable[[str], str]
     check_id: str
+    environment: str = "prod"
+    """Whose synthesized stacks the file comes from (prod, unless only dev holds it)."""
 
 
 STACK = "stacks/{}/cdk.tf.json"
@@ -113,6 +115,7 @@ BROKEN_COPIES = [
         STACK.format("registry"),
         terraform_set("aws_ecr_repository", "image_tag_mutability", "MUTABLE"),
         "CKV_AWS_51",
+        environment="dev",  # prod shares dev's repositories (infra_config.promotion)
     ),
     BrokenCopy(
         "eks-endpoint-open-to-the-internet",
@@ -148,12 +151,13 @@ BROKEN_COPIES = [
 
 
 @pytest.fixture(scope="module")
-def scanned_directories(prod, rendered_chart) -> dict[str, Path]:
-    """The real directories `make policy` scans, for prod, per framework."""
+def scanned_directories(dev, prod, rendered_chart) -> dict[tuple[str, str], Path]:
+    """The real directories `make policy` scans, per framework and environment."""
     return {
-        "terraform_json": prod.outdir,
-        "kubernetes": rendered_chart / "prod",
-        "dockerfile": REPO_ROOT / "django_app",
+        ("terraform_json", "prod"): prod.outdir,
+        ("terraform_json", "dev"): dev.outdir,
+        ("kubernetes", "prod"): rendered_chart / "prod",
+        ("dockerfile", "prod"): REPO_ROOT / "django_app",
     }
 
 
@@ -162,7 +166,7 @@ def broken_gate_run(scanned_directories, run_gate, tmp_path_factory):
     """The gate over every broken copy and its control copy, one directory per framework."""
     root = tmp_path_factory.mktemp("broken-copies")
     for copy in BROKEN_COPIES:
-        original = scanned_directories[copy.framework] / copy.source
+        original = scanned_directories[copy.framework, copy.environment] / copy.source
         for case, text in (
             (copy.case, copy.edit(original.read_text())),
             (CONTROL, original.read_text()),

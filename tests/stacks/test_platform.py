@@ -197,7 +197,7 @@ def test_the_promoted_environment_builds_nothing_and_is_started_by_hand(prod):
     }
 
 
-def test_the_build_pods_may_get_and_refresh_only_the_application(dev):
+def test_the_build_pods_may_only_read_the_application(dev):
     stack = platform(dev)
     role = only_resource(stack, "kubernetes_role_v1")
     assert role["metadata"] == {"name": "django-app-watcher", "namespace": "argocd"}
@@ -206,7 +206,7 @@ def test_the_build_pods_may_get_and_refresh_only_the_application(dev):
             "api_groups": ["argoproj.io"],
             "resources": ["applications"],
             "resource_names": ["django-app"],
-            "verbs": ["get", "patch"],
+            "verbs": ["get"],
         }
     ]
     binding = only_resource(stack, "kubernetes_role_binding_v1")
@@ -323,6 +323,12 @@ def test_argocd_is_reached_by_port_forward_by_default(dev):
     values = helm_values(platform(dev), "argocd")
     assert values["server"] == {"service": {"type": "ClusterIP"}}
     assert values["configs"]["cm"]["admin.enabled"] is True
+
+
+def test_argocd_notices_a_push_within_30_seconds_without_a_write_by_the_pipeline(dev):
+    cm = helm_values(platform(dev), "argocd")["configs"]["cm"]
+    assert cm["timeout.reconciliation"] == "30s"
+    assert cm["timeout.reconciliation.jitter"] == "0s"
 
 
 def test_deep_merge_merges_mappings_and_replaces_the_rest():
