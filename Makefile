@@ -191,7 +191,8 @@ promote rollback: export FROM := $(FROM)
 promote rollback: export TO := $(TO)
 promote rollback: export MODE := $(MODE)
 promote rollback: export TAG := $(TAG)
-promote rollback: export DEPLOY_ENV = $(ENV)
+# A rollback names its environment: ENV's default (dev) would roll back the wrong one.
+rollback: export DEPLOY_ENV = $(if $(filter command line,$(origin ENV)),$(ENV),)
 promote rollback: export INFRA_CONFIG_DIR := $(CONFIG_DIR)
 promote rollback: setup
 	@$(PY) -m deployment.promotion_commands $@

@@ -332,23 +332,23 @@ def wait(
 
 
 def descends_from(git: Git, revision: str) -> Callable[[str | None], bool]:
-    """Whether a revision is `revision` or a later commit of the branch (`git fetch`ed once
-    when the clone does not know it yet)."""
-    fetched = False
+    """Whether a revision is `revision` or a later commit of the branch. A revision the clone
+    does not know (someone pushed during the wait) is fetched, once per revision Argo CD
+    reports."""
+    fetched: set[str] = set()
 
     def reached(candidate: str | None) -> bool:
-        nonlocal fetched
         if not candidate:
             return False
         if candidate == revision:
             return True
-        if not fetched and not git.knows(candidate):
-            fetched = True
+        if candidate not in fetched and not git.knows(candidate):
+            fetched.add(candidate)
             try:
                 git.run("fetch", "--quiet", "origin")
             except GitError:
                 return False
-        return git.is_ancestor(revision, candidate)
+        return git.knows(candidate) and git.is_ancestor(revision, candidate)
 
     return reached
 
@@ -375,6 +375,11 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] = os.envi
         default=".",
         help="a clone of the branch: a later revision of it counts as reached (default: .)",
     )
+    parser.add_argument(
+        "--healthy-revision-file",
+        help="write the revision Argo CD reports Synced and Healthy here (it may be later than "
+        "--revision): what the pipeline records as deployed",
+    )
     kubernetes = parser.add_argument_group("with --kubernetes")
     kubernetes.add_argument("--namespace", help="the Application's namespace (default argocd)")
     kubernetes.add_argument(
@@ -399,12 +404,26 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] = os.envi
             read = kubernetes_reader(parser, arguments, environ)
         else:
             read = argo_cd_reader(parser, arguments, environ)
+        seen: list[dict[str, Any]] = []
+
+        def read_and_keep() -> dict[str, Any]:
+            seen[:] = [read()]
+            return seen[0]
+
         state = wait(
-            read,
+            read_and_keep,
             descends_from(Git(arguments.repo_dir), arguments.revision),
             arguments.timeout,
             arguments.interval,
         )
+        if arguments.healthy_revision_file:
+            healthy = seen[0]["status"]["sync"]["revision"]
+            try:
+                Path(arguments.healthy_revision_file).write_text(f"{healthy}\n")
+            except OSError as error:
+                raise ConfigurationError(
+                    f"--healthy-revision-file {arguments.healthy_revision_file}: {error.strerror}"
+                ) from None
     except (ApiError, ConfigurationError) as error:
         print(f"argocd_wait: error: {' '.join(str(error).split())[:1000]}", file=sys.stderr)
         return EXIT_ERROR

@@ -415,8 +415,9 @@ def _check_registry(
         ) from None
     raise BumpFailed(
         f"{image} is not in {request.target}'s registry after {timeout} s: it replicates "
-        f"from {request.source}'s registry (README 'Network, registry and cluster'); check "
-        "the replication rule, or run again"
+        f"from {request.source}'s registry (README 'Network, registry and cluster'), only if "
+        f"pushed after the rule and {request.target}'s registry existed: check the rule, or "
+        f"build once more in {request.source}"
     )
 
 

@@ -95,7 +95,8 @@ def shared_repository(session, repository: str, region: str, source: str) -> str
     except client.exceptions.RepositoryNotFoundException:
         raise PrerequisiteMissing(
             f"image repository {repository}: not in {region}; this environment shares it with "
-            f"{source}, whose registry stack creates it: make deploy ENV={source} first"
+            f"{source}, whose registry stack creates it: make deploy ENV={source} first (in "
+            "another account, set aws.account_id in both files)"
         ) from None
     except ClientError as error:
         raise PrerequisiteMissing(

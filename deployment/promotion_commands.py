@@ -52,6 +52,7 @@ def promote_arguments(environ: Mapping[str, str], repo_dir: str) -> list[str]:
     if mode not in MODES:
         raise Refused(f"MODE: {mode[:40]!r} is not allowed: pr (a pull request), or nothing")
     target = _config(target_name)
+    _in_account(target)
     declared = target.gitops.promoted_from
     if declared != source:
         fix = (
@@ -84,11 +85,14 @@ def rollback_arguments(environ: Mapping[str, str], repo_dir: str) -> list[str]:
     from delivery.values_file import environment_values_file
 
     usage = "usage: make rollback ENV=<env> TAG=<image tag it ran before>"
-    name = _environment("ENV", environ.get("DEPLOY_ENV", ""), usage)
+    if not environ.get("DEPLOY_ENV"):
+        raise Refused(f"ENV is not set: name the environment to roll back; {usage}")
+    name = _environment("ENV", environ["DEPLOY_ENV"], usage)
     tag = environ.get("TAG", "")
     if not tag:
         raise Refused(f"TAG is not set; {usage}")
     config = _config(name)
+    _in_account(config)
     return [
         "--values-file",
         environment_values_file(config.gitops.chart_path, name),
@@ -116,6 +120,23 @@ def _bot_arguments(config: EnvironmentConfig, repo_dir: str) -> list[str]:
         "--branch",
         gitops.branch,
     ]
+
+
+def _in_account(config: EnvironmentConfig) -> None:
+    """With `aws.account_id` pinned, the AWS credentials must be that account's: the registry
+    checked (and tagged) is the caller's."""
+    if config.aws.account_id is None:
+        return
+    from deployment import prerequisites
+
+    try:
+        import boto3
+
+        prerequisites.aws_identity(
+            boto3.Session(region_name=config.aws.region), config.aws.account_id
+        )
+    except prerequisites.PrerequisiteMissing as missing:
+        raise Refused(f"{missing} (config/{config.environment}.yaml)") from None
 
 
 def _config(environment: str) -> EnvironmentConfig:

@@ -317,7 +317,8 @@ class JenkinsSettings(Strict):
     scm_polling: bool | None = Field(
         default=None,
         description="Poll Git for changes as well as (or instead of) the webhook. None "
-        "(default): poll only when no ingress.jenkins_webhook_host is set.",
+        "(default): poll only when no ingress.jenkins_webhook_host is set and the environment "
+        "builds (a promoted one never polls; true is refused there).",
     )
     scm_poll_minutes: int = Field(
         default=5, ge=1, le=60, description="Minutes between two polls when polling."
@@ -499,7 +500,8 @@ class IngressSettings(Strict):
     jenkins_webhook_host: DnsName | None = Field(
         default=None,
         description="Host name GitHub delivers webhooks to (its own ALB, open to "
-        "github_hook_cidrs only, path /github-webhook/ only). None: Jenkins polls Git instead.",
+        "github_hook_cidrs only, path /github-webhook/ only). None: Jenkins polls Git instead. "
+        "Refused in a promoted environment (gitops.promoted_from), which builds nothing on push.",
     )
     argocd_host: DnsName | None = Field(
         default=None,

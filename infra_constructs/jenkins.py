@@ -47,7 +47,7 @@ ECR_PUSH_ACTIONS = (
     "ecr:UploadLayerPart",
 )
 """What Kaniko needs to push an image and read and write its layer cache."""
-ECR_PROMOTE_ACTIONS = ("ecr:BatchGetImage", "ecr:DescribeImages", "ecr:PutImage")
+ECR_PROMOTE_ACTIONS = ("ecr:BatchGetImage", "ecr:PutImage")
 """What promotion needs: whether the image arrived in this environment's registry, and its
 second, kept tag (`delivery.promote`). IMMUTABLE tags: an existing tag cannot be moved."""
 

@@ -11,12 +11,15 @@ from dataclasses import dataclass
 
 from deployment.sequence import deploy, destroy
 from infra_config import EnvironmentConfig
+from infra_config.promotion import promotion_source
 from infra_constructs.network import SUBNET_ELB_ROLES
+from infra_constructs.registry import cache_repository_name
 from rehearsal.checks import (
     PROMISES,
     database_is_private_encrypted_and_tls_only,
     every_state_is_in_the_bucket,
     leftovers,
+    repositories_are_immutable_and_scanned,
 )
 from rehearsal.controller import make_ingress_load_balancer
 from rehearsal.deploy import Rehearsal, RehearsalFailure
@@ -57,7 +60,28 @@ class NotRehearsed(Exception):
 
 
 def _check(promise) -> Callable[[Rehearsal, EnvironmentConfig], None]:
+    if promise is repositories_are_immutable_and_scanned:
+        return _check_own_repositories
     return lambda rehearsal, config: promise(rehearsal.emulator, config)
+
+
+def shared_repositories(config: EnvironmentConfig) -> tuple[str, ...]:
+    """The image repositories `config`'s environment uses but its source environment creates
+    (one registry: `infra_config.promotion`); none when it has its own."""
+    promotion = promotion_source(config)
+    if promotion is None or not promotion.shares_registry:
+        return ()
+    name = config.registry.repository_name
+    return (name, cache_repository_name(name))
+
+
+def _check_own_repositories(rehearsal: Rehearsal, config: EnvironmentConfig) -> None:
+    if shared_repositories(config):
+        raise NotRehearsed(
+            f"{config.environment} creates no repository: it shares "
+            f"{config.gitops.promoted_from}'s, which that environment's rehearsal checks"
+        )
+    repositories_are_immutable_and_scanned(rehearsal.emulator, config)
 
 
 def _check_stack(stack: str, promise) -> Callable[[Rehearsal, EnvironmentConfig], None]:
@@ -72,11 +96,19 @@ def _check_stack(stack: str, promise) -> Callable[[Rehearsal, EnvironmentConfig]
 
 
 def _nothing_left(rehearsal: Rehearsal, config: EnvironmentConfig) -> None:
+    ecr = rehearsal.emulator.client("ecr")
+    for name in shared_repositories(config):  # the source environment's, made by _deploy
+        ecr.delete_repository(repositoryName=name, force=True)
     if left := leftovers(rehearsal.emulator):
         raise RehearsalFailure(f"left behind: {'; '.join(left)}")
 
 
 def _deploy(rehearsal: Rehearsal, config: EnvironmentConfig) -> None:
+    """The environment deployed from nothing; one that shares its source's registry finds
+    the source's repositories there first, as its real first deploy must (README)."""
+    ecr = rehearsal.emulator.client("ecr")
+    for name in shared_repositories(config):
+        ecr.create_repository(repositoryName=name, imageTagMutability="IMMUTABLE")
     deploy(rehearsal.graph, rehearsal, rehearsal.report)
 
 

@@ -814,3 +814,38 @@ def test_in_cluster_over_tls_from_the_service_variables(tmp_path, token_file):
     line = one_line(untrusted)
     assert line.startswith(f"argocd_wait: error: GET https://127.0.0.1:{port}/apis/")
     assert "certificate verify failed" in line
+
+
+def test_descends_from_fetches_each_revision_pushed_during_the_wait(sandbox):
+    """Real repositories: the pipeline's clone knows the awaited commit only; two pushes land
+    one after the other while it waits, and each is fetched when Argo CD reports it."""
+    from delivery.argocd_wait import descends_from
+    from delivery.git import Git
+
+    awaited = sandbox.remote_head()
+    developer = sandbox.clone("developer")
+    reached = descends_from(Git(sandbox.workspace), awaited)
+    first = sandbox.commit(developer, {"a.txt": "1\n"}, "First push during the wait")
+    assert reached(first)
+    second = sandbox.commit(developer, {"a.txt": "2\n"}, "Second push during the wait")
+    assert reached(second), "a second unknown revision is fetched too"
+    assert reached(awaited) and not reached(None)
+    sandbox.git("checkout", "--quiet", "--orphan", "elsewhere", cwd=developer)
+    sandbox.commit(developer, {"b.txt": "x\n"}, "Unrelated", push=False)
+    sandbox.git("push", "--quiet", "origin", "elsewhere", cwd=developer)
+    unrelated = sandbox.git("rev-parse", "HEAD", cwd=developer).strip()
+    assert not reached(unrelated), "a commit that does not descend is not the deploy"
+    assert not reached("f" * 40), "a revision nobody has is not reached, and no error"
+
+
+def test_the_healthy_revision_is_written_for_the_record(tmp_path):
+    written = tmp_path / "healthy-revision"
+    with argo_cd([OUT_OF_SYNC, HEALTHY]) as (url, _):
+        result = run(url, "--timeout", "5", "--healthy-revision-file", str(written))
+    assert result.returncode == 0, result.stderr
+    assert written.read_text() == f"{REVISION}\n"
+    with argo_cd([OUT_OF_SYNC]) as (url, _):
+        written.unlink()
+        result = run(url, "--timeout", "2", "--healthy-revision-file", str(written))
+    assert result.returncode == 1
+    assert not written.exists(), "nothing is recorded for a deploy that did not land"

@@ -85,10 +85,12 @@ def test_loop_guard_is_the_first_stage_and_gates_the_build():
 def test_a_promoted_environment_promotes_with_the_tool_a_person_runs():
     promote = stage_body("Promote")
     assert re.search(r"when \{\s*expression \{ env\.PROMOTED_FROM \}\s*\}", promote)
-    command = shell_command("python -m delivery.promote")
+    [command] = [c for c in shell_commands() if "python -m delivery.promote" in c]
     assert '--from "${PROMOTED_FROM}"' in command and '--to "${DEPLOY_ENVIRONMENT}"' in command
     assert '--repository "${ECR_REPOSITORY}"' in command
     assert "withCredentials([gitUsernamePassword(" in promote
+    # Its verdict is the build's description, and its failure the build's.
+    assert "currentBuild.description" in promote and "error(verdict)" in promote
 
 
 def test_every_run_waits_for_argo_cd_then_records_and_describes_the_deploy():
@@ -101,9 +103,14 @@ def test_every_run_waits_for_argo_cd_then_records_and_describes_the_deploy():
     # The wait's verdict fails the build before anything is recorded.
     assert landed.index("error(state)") < landed.index("python -m delivery.deployed")
     assert "currentBuild.description" in landed and "ARGOCD_APPLICATION_URL" in landed
+    # Commits pushed during the wait are fetched: with the Git credential (private repos).
+    assert landed.index("withCredentials([gitUsernamePassword(") < landed.index("argocd_wait")
     [recorded] = [c for c in shell_commands() if "python -m delivery.deployed" in c]
     assert '--environment "${DEPLOY_ENVIRONMENT}"' in recorded
     assert '--values-file "${VALUES_FILE}"' in recorded
+    # What is recorded is what Argo CD reported healthy, which may be later than HEAD.
+    assert '--healthy-revision-file "${WORKSPACE_TMP}/healthy-revision"' in wait
+    assert '--revision "$(cat "${WORKSPACE_TMP}/healthy-revision")"' in recorded
 
 
 @pytest.mark.parametrize(
@@ -119,10 +126,11 @@ def test_each_tool_is_called_with_only_options_it_accepts(tool):
         text=True,
         check=True,
     ).stdout
+    accepted = set(re.findall(r"(?<![\w-])(--[a-z][a-z-]+)", tool_help))
     for call in calls:
         arguments = call.split(f"delivery.{tool}", 1)[1]
         for option in re.findall(r"(?<![\w-])(--[a-z][a-z-]+)", arguments):
-            assert option in tool_help, f"{option} is not an option of delivery.{tool}"
+            assert option in accepted, f"{option} is not an option of delivery.{tool}"
 
 
 def test_a_commit_whose_image_exists_skips_test_and_build_but_is_bumped():

@@ -460,8 +460,8 @@ def test_an_image_not_in_prod_s_registry_is_not_promoted(repo, capsys, ecr):
     assert (status, out) == (1, "")
     assert one_error_line(err) == (
         f"promote: error: {REPOSITORY}:{TAG} is not in prod's registry after 0 s: it replicates "
-        "from dev's registry (README 'Network, registry and cluster'); check the replication "
-        "rule, or run again"
+        "from dev's registry (README 'Network, registry and cluster'), only if pushed after "
+        "the rule and prod's registry existed: check the rule, or build once more in dev"
     )
     assert repo.remote_head() == before
     assert workspace_state(repo) == state

@@ -284,7 +284,8 @@ def test_prod_is_deployed_after_dev_whose_image_repository_it_shares(
         _prerequisites("deploy", config, session, lines.append)
     assert (
         "missing  image repository djeks/django-app: not in eu-west-1; this environment shares "
-        "it with dev, whose registry stack creates it: make deploy ENV=dev first"
+        "it with dev, whose registry stack creates it: make deploy ENV=dev first (in another "
+        "account, set aws.account_id in both files)"
     ) in lines
     session.client("ecr").create_repository(repositoryName="djeks/django-app")
     lines.clear()

@@ -161,3 +161,36 @@ def test_rollback_takes_the_environment_values_file(clone, capsys):
     assert options["--to"] == "0123"
     assert main(["rollback"], {"DEPLOY_ENV": "prod"}, repository=clone) == 2
     assert "TAG is not set" in capsys.readouterr().err
+
+
+def test_the_credentials_must_be_the_pinned_account_of_the_target(
+    clone, ecr, capsys, tmp_path, monkeypatch
+):
+    from synth_helpers import ConfigDir
+
+    (tmp_path / "config").mkdir()
+    configs = ConfigDir(tmp_path / "config", monkeypatch)
+    configs.edit("dev", aws__account_id="111111111111")
+    configs.edit("prod", aws__account_id="222222222222")
+    before = git("ls-remote", "origin", cwd=clone)
+    status = main(["promote"], {"FROM": "dev", "TO": "prod"}, repository=clone)
+    assert status == 2
+    assert capsys.readouterr().err.strip() == (
+        "make promote: AWS credentials: arn:aws:sts::123456789012:user/moto is in account "
+        "123456789012, not aws.account_id 222222222222: use that account's credentials "
+        "(AWS_PROFILE), or correct aws.account_id (config/prod.yaml)"
+    )
+    assert git("ls-remote", "origin", cwd=clone) == before
+
+
+def test_make_rollback_without_env_is_refused_not_run_on_dev(capsys):
+    completed = subprocess.run(
+        ["make", "--no-print-directory", "-s", "rollback", "TAG=0123abcd4567"],
+        cwd=REPO_ROOT,
+        env={k: v for k, v in os.environ.items() if k not in ("ENV", "MAKEFLAGS", "MAKELEVEL")},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert completed.returncode != 0
+    assert "make rollback: ENV is not set: name the environment to roll back" in completed.stderr

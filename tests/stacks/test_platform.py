@@ -192,7 +192,7 @@ def test_the_promoted_environment_builds_nothing_and_is_started_by_hand(prod):
     assert read == {
         "Sid": "KeepPromotedImages",
         "Effect": "Allow",
-        "Action": ["ecr:BatchGetImage", "ecr:DescribeImages", "ecr:PutImage"],
+        "Action": ["ecr:BatchGetImage", "ecr:PutImage"],
         "Resource": ["${data.aws_ecr_repository.repository.arn}"],
     }
 
