@@ -77,7 +77,7 @@ def _prerequisites(command: str, config, session, say: Callable[[str], None]) ->
     """Each check one line, `ok`, `create` (a random secret the deploy makes) or `missing`
     with the fix; `Refused` if any is missing. Returns the secrets to create."""
     from deployment import prerequisites
-    from infra_config.promotion import promotion_source
+    from infra_config.promotion import promotion_source, promotion_targets
     from infra_config.secrets import platform_secrets
 
     missing = 0
@@ -102,6 +102,14 @@ def _prerequisites(command: str, config, session, say: Callable[[str], None]) ->
     attempt(prerequisites.terraform)
     if command == "destroy":
         attempt(prerequisites.kubectl)
+        if credentials:
+            for promotion in promotion_targets(config):
+                if promotion.shares_registry:
+                    attempt(
+                        lambda target=promotion.target: prerequisites.no_sharer_deployed(
+                            session, target
+                        )
+                    )
     elif credentials:
         promotion = promotion_source(config)
         if promotion is not None and promotion.shares_registry:

@@ -107,6 +107,37 @@ def shared_repository(session, repository: str, region: str, source: str) -> str
     return f"image repository {repository}: present (shared with {source})"
 
 
+def no_sharer_deployed(session, sharer, stack: str = "registry") -> str:
+    """`sharer` (an environment sharing this one's image repositories) is not deployed: the
+    state of its `stack` in its bucket holds nothing. Destroying this environment's
+    repositories would take away the images it runs, and leave it unable to plan."""
+    from infra_config.state_paths import state_key
+
+    bucket, key = sharer.state.bucket, state_key(sharer, stack)
+    client = session.client("s3", region_name=sharer.aws.region)
+    try:
+        body = client.get_object(Bucket=bucket, Key=key)["Body"].read()
+    except ClientError as error:
+        if error.response["Error"].get("Code") in ("NoSuchKey", "NoSuchBucket", "404"):
+            return f"{sharer.environment}: not deployed (no s3://{bucket}/{key})"
+        raise PrerequisiteMissing(
+            f"{sharer.environment}'s state s3://{bucket}/{key}: cannot be read "
+            f"({error.response['Error'].get('Code')}); it shares this environment's image "
+            "repository, so its state is checked before a destroy"
+        ) from None
+    try:
+        resources = json.loads(body).get("resources", [])
+    except ValueError:
+        resources = ["unreadable"]
+    if resources:
+        raise PrerequisiteMissing(
+            f"{sharer.environment} is deployed and runs images from this environment's "
+            f"repository (s3://{bucket}/{key} holds {len(resources)} resource(s)): "
+            f"make destroy ENV={sharer.environment} CONFIRM={sharer.environment} first"
+        )
+    return f"{sharer.environment}: not deployed (its {stack} state is empty)"
+
+
 def aws_cli(run: Runner = run_quietly, which: Callable[[str], str | None] = shutil.which) -> str:
     """AWS CLI v2 on PATH: the providers call `aws eks get-token` with it."""
     path = which("aws")

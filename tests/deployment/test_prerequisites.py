@@ -292,3 +292,38 @@ def test_prod_is_deployed_after_dev_whose_image_repository_it_shares(
     with pytest.raises(Refused):  # the Git token is still missing
         _prerequisites("deploy", config, session, lines.append)
     assert "ok       image repository djeks/django-app: present (shared with dev)" in lines
+
+
+def test_dev_is_not_destroyed_while_prod_runs_its_images(secrets_manager):
+    session, _ = secrets_manager
+    prod = load_config("prod")
+    s3 = session.client("s3")
+    assert prerequisites.no_sharer_deployed(session, prod).startswith("prod: not deployed (no ")
+    s3.create_bucket(
+        Bucket=prod.state.bucket, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"}
+    )
+    key = "djeks/prod/registry.tfstate"
+    s3.put_object(Bucket=prod.state.bucket, Key=key, Body=json.dumps({"resources": [{}, {}]}))
+    with pytest.raises(PrerequisiteMissing) as missing:
+        prerequisites.no_sharer_deployed(session, prod)
+    assert str(missing.value) == (
+        "prod is deployed and runs images from this environment's repository "
+        f"(s3://{prod.state.bucket}/{key} holds 2 resource(s)): make destroy ENV=prod "
+        "CONFIRM=prod first"
+    )
+    s3.put_object(Bucket=prod.state.bucket, Key=key, Body=json.dumps({"resources": []}))
+    assert prerequisites.no_sharer_deployed(session, prod) == (
+        "prod: not deployed (its registry state is empty)"
+    )
+
+
+def test_make_destroy_of_dev_checks_prod_first(secrets_manager, monkeypatch):
+    from deployment.__main__ import _prerequisites
+
+    monkeypatch.setattr(prerequisites, "aws_cli", lambda: "aws-cli/2.17.0")
+    monkeypatch.setattr(prerequisites, "terraform", lambda: "terraform: 1.11.4")
+    monkeypatch.setattr(prerequisites, "kubectl", lambda: "kubectl: v1.34.0")
+    session, _ = secrets_manager
+    lines: list[str] = []
+    assert _prerequisites("destroy", load_config("dev"), session, lines.append) == []
+    assert "ok       prod: not deployed (no s3://" in " ".join(lines)
