@@ -343,11 +343,11 @@ def descends_from(git: Git, revision: str) -> Callable[[str | None], bool]:
         if candidate == revision:
             return True
         if candidate not in fetched and not git.knows(candidate):
-            fetched.add(candidate)
             try:
                 git.run("fetch", "--quiet", "origin")
             except GitError:
-                return False
+                return False  # asked again at the next reading
+            fetched.add(candidate)
         return git.knows(candidate) and git.is_ancestor(revision, candidate)
 
     return reached

@@ -68,7 +68,12 @@ def reverted_bump(git: Git, commit: str, bot_email: str) -> str | None:
 
 
 def is_deploy_only(git: Git, commit: str, bot_email: str) -> bool:
-    return is_bump(git, commit, bot_email) or reverted_bump(git, commit, bot_email) is not None
+    """A bump, a revert of one, or a merge that brings in only bumps: nothing to build."""
+    return (
+        is_bump(git, commit, bot_email)
+        or reverted_bump(git, commit, bot_email) is not None
+        or merged_bumps(git, commit, bot_email) is not None
+    )
 
 
 def merged_bumps(git: Git, commit: str, bot_email: str) -> list[str] | None:
@@ -128,10 +133,8 @@ def decide(git: Git, revision: str, bot_email: str) -> tuple[int, str]:
         )
     merged = None if is_bump(git, head, bot_email) else merged_bumps(git, head, bot_email)
     if merged is not None:
-        # Like the bumps it brings in: what the newest of them deployed, and nothing unbuilt
-        # since (the merge itself aside).
-        # What main had deployed when the pull request was merged (the bot's commit may
-        # have been made on an older tip, with an older Source-Commit).
+        # What main had deployed when the pull request was merged (the bot's commit may have
+        # been made on an older tip, with an older Source-Commit), and nothing unbuilt since.
         deployed = last_deployed_source(git, git.rev_parse(f"{head}^1"), bot_email)
         if deployed and git.is_ancestor(deployed, head):
             unbuilt = [

@@ -126,9 +126,10 @@ def no_sharer_deployed(session, sharer, stack: str = "registry") -> str:
             "repository, so its state is checked before a destroy"
         ) from None
     try:
-        resources = json.loads(body).get("resources", [])
+        state = json.loads(body)
     except ValueError:
-        resources = ["unreadable"]
+        state = None
+    resources = state.get("resources", []) if isinstance(state, dict) else ["unreadable"]
     if resources:
         raise PrerequisiteMissing(
             f"{sharer.environment} is deployed and runs images from this environment's "

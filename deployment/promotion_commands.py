@@ -52,7 +52,6 @@ def promote_arguments(environ: Mapping[str, str], repo_dir: str) -> list[str]:
     if mode not in MODES:
         raise Refused(f"MODE: {mode[:40]!r} is not allowed: pr (a pull request), or nothing")
     target = _config(target_name)
-    _in_account(target)
     declared = target.gitops.promoted_from
     if declared != source:
         fix = (
@@ -64,6 +63,7 @@ def promote_arguments(environ: Mapping[str, str], repo_dir: str) -> list[str]:
             f"config/{target_name}.yaml: gitops.promoted_from is {declared!r}, not {source!r}: "
             f"{target_name} runs only images promoted from it; {fix}"
         )
+    _in_account(target)
     return [
         "--from",
         source,
@@ -86,7 +86,9 @@ def rollback_arguments(environ: Mapping[str, str], repo_dir: str) -> list[str]:
 
     usage = "usage: make rollback ENV=<env> TAG=<image tag it ran before>"
     if not environ.get("DEPLOY_ENV"):
-        raise Refused(f"ENV is not set: name the environment to roll back; {usage}")
+        raise Refused(
+            f"ENV is not set on the make command line: name the environment to roll back; {usage}"
+        )
     name = _environment("ENV", environ["DEPLOY_ENV"], usage)
     tag = environ.get("TAG", "")
     if not tag:

@@ -219,7 +219,8 @@ class PlatformStack(EnvironmentStack):
                 webhook,
                 JENKINS_WEBHOOK_PATH,
                 "Payload URL of the repository's GitHub webhook (content type "
-                "application/json, secret from Secrets Manager, README 'Webhook').",
+                "application/json, secret from Secrets Manager, README 'Reaching the app, "
+                "Jenkins and Argo CD').",
             ),
             "argocd_url": (ingress.argocd_host, "/", "The Argo CD UI and CLI (allowed_cidrs)."),
         }

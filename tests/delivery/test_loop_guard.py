@@ -277,3 +277,41 @@ def test_a_promotion_merged_after_dev_built_more_is_still_deploy_only(sandbox, m
     result = sandbox.loop_guard(developer)
 
     assert result.returncode == SKIP, result.stdout
+
+
+def test_a_rollback_after_a_merged_promotion_is_still_deploy_only(sandbox, monkeypatch):
+    """The merge commit is GitHub's, not the bot's: below a later bot commit it must not count
+    as unbuilt code."""
+    from delivery.promote import main as promote_main
+    from delivery.rollback import main as rollback_main
+
+    for name, value in sandbox.env.items():
+        monkeypatch.setenv(name, value)
+    identity = ["--author-name", "Jenkins tag bump", "--author-email", sandbox.bot_email]
+    workspace = ["--repo-dir", str(sandbox.workspace)]
+    promote = ["--from", "dev", "--to", "prod", "--chart-path", "helm/django-app"]
+    first = promote_to_branch(sandbox, "0123abcd4567")  # dev runs it; a branch proposes it
+    sandbox.git("push", "--quiet", "origin", "--delete", first, cwd=sandbox.workspace)
+    assert promote_main([*promote, *identity, *workspace]) == 0  # prod: promoted directly
+    merge_promotion_branch(
+        sandbox, sandbox.clone("reviewer"), promote_to_branch(sandbox, "89abcdef0123")
+    )
+    rollback = ["--values-file", "helm/django-app/values-prod.yaml", "--to", "0123abcd4567"]
+    assert rollback_main([*rollback, *identity, *workspace]) == 0  # prod back, above the merge
+
+    result = sandbox.loop_guard(sandbox.workspace)
+
+    assert result.returncode == SKIP, result.stdout
+
+
+def test_two_promotion_merges_in_a_row_are_deploy_only(sandbox, monkeypatch):
+    for name, value in sandbox.env.items():
+        monkeypatch.setenv(name, value)
+    reviewer = sandbox.clone("reviewer")
+    merge_promotion_branch(sandbox, reviewer, promote_to_branch(sandbox, "0123abcd4567"))
+    checkout_remote_main(sandbox, sandbox.workspace)
+    merge_promotion_branch(sandbox, reviewer, promote_to_branch(sandbox, "89abcdef0123"))
+
+    result = sandbox.loop_guard(reviewer)
+
+    assert result.returncode == SKIP, result.stdout

@@ -193,4 +193,6 @@ def test_make_rollback_without_env_is_refused_not_run_on_dev(capsys):
         timeout=300,
     )
     assert completed.returncode != 0
-    assert "make rollback: ENV is not set: name the environment to roll back" in completed.stderr
+    assert "make rollback: ENV is not set on the make command line: name the environment" in (
+        completed.stderr
+    )
