@@ -102,6 +102,14 @@ def _prerequisites(command: str, config, session, say: Callable[[str], None]) ->
     attempt(prerequisites.terraform)
     if command == "destroy":
         attempt(prerequisites.kubectl)
+        if credentials and config.database.kind == "rds":
+            from stacks.database import database_identifier
+
+            attempt(
+                lambda: prerequisites.database_unlocked(
+                    session, database_identifier(config), config.aws.region
+                )
+            )
         if credentials:
             for promotion in promotion_targets(config):
                 if promotion.shares_registry:

@@ -139,6 +139,28 @@ def no_sharer_deployed(session, sharer, stack: str = "registry") -> str:
     return f"{sharer.environment}: not deployed (its {stack} state is empty)"
 
 
+def database_unlocked(session, identifier: str, region: str) -> str:
+    """The environment's RDS instance, if there is one, may be deleted: its deletion protection
+    is off. It is lifted by hand, on purpose, never by the destroy (prod keeps it on by rule)."""
+    client = session.client("rds", region_name=region)
+    try:
+        [instance] = client.describe_db_instances(DBInstanceIdentifier=identifier)["DBInstances"]
+    except client.exceptions.DBInstanceNotFoundFault:
+        return f"database {identifier}: none (nothing to protect)"
+    except ClientError as error:
+        raise PrerequisiteMissing(
+            f"database {identifier}: cannot be described ({error.response['Error'].get('Code')});"
+            " the destroying identity needs rds:DescribeDBInstances"
+        ) from None
+    if instance.get("DeletionProtection"):
+        raise PrerequisiteMissing(
+            f"database {identifier}: deletion protection is on; to delete it on purpose: aws rds "
+            f"modify-db-instance --region {region} --db-instance-identifier {identifier} "
+            "--no-deletion-protection --apply-immediately, then run make destroy again"
+        )
+    return f"database {identifier}: deletion protection off"
+
+
 def aws_cli(run: Runner = run_quietly, which: Callable[[str], str | None] = shutil.which) -> str:
     """AWS CLI v2 on PATH: the providers call `aws eks get-token` with it."""
     path = which("aws")

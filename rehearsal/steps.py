@@ -23,6 +23,7 @@ from rehearsal.checks import (
 )
 from rehearsal.controller import make_ingress_load_balancer
 from rehearsal.deploy import Rehearsal, RehearsalFailure
+from stacks.database import database_identifier
 
 LOCKED_STACK = "network"
 """The stack whose state a `terraform console` locks while a second run tries to plan."""
@@ -149,6 +150,14 @@ def _ingress_load_balancer(rehearsal: Rehearsal, config: EnvironmentConfig) -> N
 
 
 def _destroy(rehearsal: Rehearsal, config: EnvironmentConfig) -> None:
+    """The teardown; a database under deletion protection (prod's, by rule) is unlocked
+    first, by the command `make destroy` names for it (README, "Database")."""
+    if "database" in rehearsal.stack_names and config.database.deletion_protection:
+        rehearsal.emulator.client("rds").modify_db_instance(
+            DBInstanceIdentifier=database_identifier(config),
+            DeletionProtection=False,
+            ApplyImmediately=True,
+        )
     destroy(rehearsal.graph, rehearsal, rehearsal.report, including_backend=True)
 
 

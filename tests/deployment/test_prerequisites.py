@@ -327,3 +327,36 @@ def test_make_destroy_of_dev_checks_prod_first(secrets_manager, monkeypatch):
     lines: list[str] = []
     assert _prerequisites("destroy", load_config("dev"), session, lines.append) == []
     assert "ok       prod: not deployed (no s3://" in " ".join(lines)
+
+
+def test_a_protected_database_stops_the_destroy_before_anything_with_the_command_to_lift_it(
+    secrets_manager,
+):
+    session, _ = secrets_manager
+    rds = session.client("rds")
+    identifier = "djeks-prod-postgres"
+    assert prerequisites.database_unlocked(session, identifier, "eu-west-1") == (
+        f"database {identifier}: none (nothing to protect)"
+    )
+    rds.create_db_instance(
+        DBInstanceIdentifier=identifier,
+        DBInstanceClass="db.t4g.micro",
+        Engine="postgres",
+        MasterUsername="django",
+        MasterUserPassword="not-a-real-password-1",
+        AllocatedStorage=20,
+        DeletionProtection=True,
+    )
+    with pytest.raises(PrerequisiteMissing) as missing:
+        prerequisites.database_unlocked(session, identifier, "eu-west-1")
+    assert str(missing.value) == (
+        f"database {identifier}: deletion protection is on; to delete it on purpose: aws rds "
+        f"modify-db-instance --region eu-west-1 --db-instance-identifier {identifier} "
+        "--no-deletion-protection --apply-immediately, then run make destroy again"
+    )
+    rds.modify_db_instance(
+        DBInstanceIdentifier=identifier, DeletionProtection=False, ApplyImmediately=True
+    )
+    assert prerequisites.database_unlocked(session, identifier, "eu-west-1") == (
+        f"database {identifier}: deletion protection off"
+    )
