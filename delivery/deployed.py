@@ -20,20 +20,18 @@ Exit status: 0 recorded (or already recorded), 1 git failed, 2 invalid input.
 
 from __future__ import annotations
 
-import re
 import sys
 from collections.abc import Sequence
 
 from delivery.cli import OneLineParser
 from delivery.git import Git, GitError
+from delivery.names import ENVIRONMENT, IMAGE_TAG, MAX_IMAGE_TAG_LENGTH
 from delivery.values_file import ValuesFileError, scalar_in_text
 
 PREFIX = "deployed"
-ENVIRONMENT_PATTERN = re.compile(r"[a-z][a-z0-9-]{0,31}")
-"""An environment's name as the configuration allows it (lowercase letters, digits, '-')."""
-TAG_PATTERN = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
-"""An image tag (the OCI distribution spec's grammar), as the tag bump accepts it."""
-MAX_TAG_LENGTH = 128
+ENVIRONMENT_PATTERN = ENVIRONMENT
+TAG_PATTERN = IMAGE_TAG
+MAX_TAG_LENGTH = MAX_IMAGE_TAG_LENGTH
 
 
 class RecordError(Exception):

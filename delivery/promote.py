@@ -60,6 +60,7 @@ from delivery.deployed import (
 )
 from delivery.git import Git, GitError
 from delivery.image_exists import MANIFEST_MEDIA_TYPES, RegistryError, image_exists
+from delivery.names import AWS_REGION, ECR_REPOSITORY
 from delivery.tag_bump import (
     BumpFailed,
     BumpRequest,
@@ -79,9 +80,7 @@ an IMMUTABLE repository)."""
 REGISTRY_POLL_SECONDS = 10
 DEFAULT_REGISTRY_TIMEOUT = 300
 MAX_REGISTRY_TIMEOUT = 3600
-ECR_REPOSITORY = re.compile(r"(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*")
 """An ECR repository name (2-256 characters), as `CreateRepository` accepts it."""
-AWS_REGION = re.compile(r"[a-z]{2}(?:-[a-z]+)+-[0-9]{1,2}")
 _GITHUB_REMOTE = re.compile(
     r"(?:https://(?:[^@/]*@)?github\.com/"  # https, credentials or not
     r"|ssh://(?:[^@/]*@)?github\.com(?::[0-9]+)?/"  # ssh://git@github.com/

@@ -30,10 +30,10 @@ from delivery.commit_marker import bump_commit_message
 from delivery.git import Git, GitError
 from delivery.identity import is_author_email, is_author_name
 from delivery.loop_guard import last_deployed_source
+from delivery.names import IMAGE_TAG
 from delivery.values_file import ValuesFileError, current_scalar, set_scalar
 
-TAG_PATTERN = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
-"""An image tag (the OCI distribution spec's grammar), matched against the whole string."""
+TAG_PATTERN = IMAGE_TAG
 REFUSED_TAGS = {"latest"}
 KEY_PART = re.compile(r"[A-Za-z0-9_-]{1,64}")
 

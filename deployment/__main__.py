@@ -16,15 +16,15 @@ before all of them pass. Exit 0 done, 1 a step failed (run again: it continues),
 from __future__ import annotations
 
 import os
-import re
 import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
+from delivery.names import ENVIRONMENT
+
 ROOT = Path(__file__).resolve().parent.parent
 
-ENVIRONMENT_NAME = re.compile(r"[a-z][a-z0-9-]{0,31}")
-"""An environment's name: it names a config file, directories and AWS resources."""
+ENVIRONMENT_NAME = ENVIRONMENT
 
 USAGE = (
     "usage: make deploy ENV=<env> [AUTO_APPROVE=1] | "
