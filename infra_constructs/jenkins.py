@@ -314,6 +314,12 @@ def pipeline_job_dsl(props: JenkinsValuesProps) -> str:
             "    }",
             "  }",
             "}",
+            # A building job is queued once whenever JCasC (re)creates it: Jenkins learns a
+            # job's repository from its builds, so neither the webhook nor polling starts one
+            # before a first build has run. A later one finds its image built and its tag set
+            # (the loop guard, Image in registry): it only waits for the deploy. A promoted
+            # environment's job is never queued: a build of it promotes.
+            *([f"queue({_groovy(props.job_name)})"] if props.promoted_from is None else []),
         ]
     )
 

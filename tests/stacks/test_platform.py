@@ -134,6 +134,8 @@ def test_pipeline_job_follows_config_and_is_triggered_by_github(dev):
     assert "scriptPath('Jenkinsfile')" in dsl
     assert "githubPush()" in dsl
     assert "credentials('git-credentials')" in dsl
+    # Queued once when JCasC creates it: the first build needs no person.
+    assert dsl.endswith("\nqueue('django-app')")
 
 
 def test_git_credential_is_read_from_a_secret_created_outside_git(dev):
@@ -184,6 +186,7 @@ def test_each_environment_bumps_or_promotes_its_own_values_file(dev, prod):
 def test_the_promoted_environment_builds_nothing_and_is_started_by_hand(prod):
     [job] = jcasc(prod, "pipeline-job")["jobs"]
     assert "pipelineTriggers" not in job["script"]
+    assert "queue(" not in job["script"], "a build of prod's job promotes: never on its own"
     assert "githubPush" not in job["script"] and "pollSCM" not in job["script"]
     assert "Promotes the image that runs healthy in dev to prod" in job["script"]
     assert "ECR_CACHE_REPOSITORY" not in pipeline_environment(prod)
